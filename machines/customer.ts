@@ -1,0 +1,41 @@
+import { DomainError } from './errors.js';
+import type { Customer } from './events.js';
+
+// A booking needs a name and a way to reach the client. Validation is deliberately
+// permissive about formatting (salons take numbers as people type them) and strict
+// about what would make the booking useless.
+
+const NAME_MAX = 100;
+const EMAIL_MAX = 254;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE_CHARS = /^\+?[0-9 ().-]+$/;
+
+const clean = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\s+/g, ' ') : undefined;
+
+/** Returns the normalised customer or throws `invalid_customer` saying what is wrong. */
+export const validateCustomer = (input: unknown): Customer => {
+  if (typeof input !== 'object' || input === null) {
+    throw new DomainError('invalid_customer', 'customer must be an object with a name and a phone or email');
+  }
+  const raw = input as Record<string, unknown>;
+  const name = clean(raw.name);
+  if (name === undefined || name.length > NAME_MAX) {
+    throw new DomainError('invalid_customer', `customer.name is required (1–${NAME_MAX} characters)`);
+  }
+  const phone = clean(raw.phone);
+  const email = clean(raw.email)?.toLowerCase();
+  if (phone === undefined && email === undefined) {
+    throw new DomainError('invalid_customer', 'customer needs a phone or an email');
+  }
+  if (phone !== undefined) {
+    const digits = phone.replace(/\D/g, '').length;
+    if (!PHONE_CHARS.test(phone) || digits < 7 || digits > 15) {
+      throw new DomainError('invalid_customer', 'customer.phone must have 7–15 digits');
+    }
+  }
+  if (email !== undefined && (email.length > EMAIL_MAX || !EMAIL.test(email))) {
+    throw new DomainError('invalid_customer', 'customer.email is not a valid address');
+  }
+  return { name, ...(phone !== undefined && { phone }), ...(email !== undefined && { email }) };
+};

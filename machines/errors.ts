@@ -1,0 +1,30 @@
+// Every rejection the domain can give, as a machine-readable code. The HTTP layer maps
+// codes to status codes in one place; nothing here knows about HTTP.
+
+export type DomainErrorCode =
+  | 'slot_not_found'
+  | 'slot_taken'
+  | 'slot_closed'
+  | 'slot_booked'
+  | 'slot_in_past'
+  | 'slot_exists'
+  | 'slot_overlaps'
+  | 'invalid_slot'
+  | 'too_many_holds'
+  | 'no_hold'
+  | 'not_your_hold'
+  | 'hold_expired'
+  | 'invalid_customer'
+  | 'not_closed'
+  | 'not_booked';
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  constructor(code: DomainErrorCode, message: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

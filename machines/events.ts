@@ -1,0 +1,92 @@
+// The facts a timeslot stream holds, one stream per slot (`timeslot-<id>`).
+// Past tense, never edited: a changed shape gets a new schemaVersion and an upcaster.
+// Times are ISO-8601 UTC strings so the log stays readable by a person auditing it.
+
+export type Customer = {
+  name: string;
+  phone?: string;
+  email?: string;
+};
+
+export type Actor = { kind: 'client'; id: string } | { kind: 'owner' } | { kind: 'system'; reason: string };
+
+export type TimeslotOpened = {
+  type: 'TimeslotOpened';
+  data: { slotId: string; stylist: string; startTime: string; endTime: string; openedAt: string };
+};
+export type TimeslotReserved = {
+  type: 'TimeslotReserved';
+  data: { holdId: string; clientId: string; reservedAt: string; expiresAt: string };
+};
+export type ReservationCancelled = {
+  type: 'ReservationCancelled';
+  data: { holdId: string; clientId: string; cancelledAt: string; by: 'client' | 'owner' };
+};
+export type ReservationExpired = {
+  type: 'ReservationExpired';
+  data: { holdId: string; clientId: string; expiredAt: string };
+};
+export type TimeslotBooked = {
+  type: 'TimeslotBooked';
+  data: {
+    bookingId: string;
+    holdId: string;
+    clientId: string;
+    customer: Customer;
+    bookedAt: string;
+  };
+};
+export type BookingCancelled = {
+  type: 'BookingCancelled';
+  data: { bookingId: string; cancelledAt: string; by: 'client' | 'owner'; reason?: string };
+};
+export type TimeslotClosed = {
+  type: 'TimeslotClosed';
+  data: { closedAt: string; reason?: string };
+};
+export type TimeslotReopened = {
+  type: 'TimeslotReopened';
+  data: { reopenedAt: string };
+};
+
+export type TimeslotEvent =
+  | TimeslotOpened
+  | TimeslotReserved
+  | ReservationCancelled
+  | ReservationExpired
+  | TimeslotBooked
+  | BookingCancelled
+  | TimeslotClosed
+  | TimeslotReopened;
+
+export type TimeslotEventType = TimeslotEvent['type'];
+
+export const timeslotEventTypes: readonly TimeslotEventType[] = [
+  'TimeslotOpened',
+  'TimeslotReserved',
+  'ReservationCancelled',
+  'ReservationExpired',
+  'TimeslotBooked',
+  'BookingCancelled',
+  'TimeslotClosed',
+  'TimeslotReopened',
+];
+
+export const isTimeslotEventType = (type: string): type is TimeslotEventType =>
+  (timeslotEventTypes as readonly string[]).includes(type);
+
+/** Bumped when an event's data shape changes; readers upcast older versions. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+export type EventMetadata = {
+  schemaVersion: number;
+  /** Who caused the event: a client session, the owner, or the system (expiry). */
+  actor: Actor;
+  /** The request or idempotency id that caused it, for tracing one request through the log. */
+  requestId?: string;
+};
+
+export const streamPrefix = 'timeslot-';
+export const streamIdOf = (slotId: string): string => `${streamPrefix}${slotId}`;
+export const slotIdOfStream = (streamId: string): string | undefined =>
+  streamId.startsWith(streamPrefix) ? streamId.slice(streamPrefix.length) : undefined;

@@ -1,0 +1,36 @@
+import { type Actor, type EventMetadata, isTimeslotEventType, type TimeslotEvent } from './events.js';
+
+// The one door through which stored events come back into the domain. Version 1 is the
+// current shape; when a shape changes, the upcaster for the old version goes here, and
+// nothing else in the code ever sees an old event.
+
+export type RecordedEvent = {
+  streamId: string;
+  revision: number;
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  recordedAt: string;
+};
+
+export const toDomainEvent = (stored: Pick<RecordedEvent, 'type' | 'data'>): TimeslotEvent | undefined =>
+  isTimeslotEventType(stored.type) ? ({ type: stored.type, data: stored.data } as TimeslotEvent) : undefined;
+
+const isActor = (value: unknown): value is Actor => {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = (value as { kind?: unknown }).kind;
+  return kind === 'client' || kind === 'owner' || kind === 'system';
+};
+
+export const metadataOf = (stored: Pick<RecordedEvent, 'metadata'>): EventMetadata => {
+  const raw = (typeof stored.metadata === 'object' && stored.metadata !== null ? stored.metadata : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    schemaVersion: typeof raw.schemaVersion === 'number' ? raw.schemaVersion : 1,
+    actor: isActor(raw.actor) ? raw.actor : { kind: 'system', reason: 'unknown' },
+    ...(typeof raw.requestId === 'string' && { requestId: raw.requestId }),
+  };
+};

@@ -1,0 +1,97 @@
+import { stylistSlug, type TimeslotEvent } from '../machines/index.js';
+import { addToDayIndex, type DayIndex, idsBetween } from './day-index.js';
+import { evolveSlot, holdIsLive, type SlotSummary } from './slot-summary.js';
+
+// Public availability: every slot's current summary, by day, plus who holds what.
+// Applied in log order, live and at rebuild alike. It updates in place because it is
+// rebuilt from a million events at start-up; it never does I/O and never reads a clock.
+
+export type Availability = {
+  slots: Map<string, SlotSummary>;
+  byDay: DayIndex;
+  /** clientId → slotIds the client holds (holds may have lapsed; check the deadline). */
+  holdsByClient: Map<string, Set<string>>;
+};
+
+export const createAvailability = (): Availability => ({
+  slots: new Map(),
+  byDay: new Map(),
+  holdsByClient: new Map(),
+});
+
+export const applyToAvailability = (
+  model: Availability,
+  slotId: string,
+  event: TimeslotEvent,
+  revision: number,
+): void => {
+  const before = model.slots.get(slotId);
+  const after = evolveSlot(before, event, revision);
+  if (after === undefined) return;
+  model.slots.set(slotId, after);
+  if (before === undefined) addToDayIndex(model.byDay, after.startsAt, slotId);
+  if (before?.hold && before.hold.holdId !== after.hold?.holdId) {
+    const held = model.holdsByClient.get(before.hold.clientId);
+    held?.delete(slotId);
+    if (held?.size === 0) model.holdsByClient.delete(before.hold.clientId);
+  }
+  if (after.hold && after.hold.holdId !== before?.hold?.holdId) {
+    const held = model.holdsByClient.get(after.hold.clientId) ?? new Set<string>();
+    held.add(slotId);
+    model.holdsByClient.set(after.hold.clientId, held);
+  }
+};
+
+export type SlotQuery = {
+  from: number;
+  to: number;
+  /** A stylist's name or slug; matched on the slug so "Zoë" finds "zoe". */
+  stylist?: string;
+};
+
+export const slotsBetween = (model: Availability, query: SlotQuery): SlotSummary[] => {
+  const wanted = query.stylist === undefined ? undefined : stylistSlug(query.stylist);
+  const out: SlotSummary[] = [];
+  for (const id of idsBetween(model.byDay, query.from, query.to)) {
+    const slot = model.slots.get(id);
+    if (slot === undefined || slot.startsAt < query.from || slot.startsAt >= query.to) continue;
+    if (wanted !== undefined && stylistSlug(slot.stylist) !== wanted) continue;
+    out.push(slot);
+  }
+  return out.sort((a, b) => a.startsAt - b.startsAt || a.stylist.localeCompare(b.stylist));
+};
+
+/** Slots a client holds right now (deadline not passed). */
+export const liveHoldsOf = (model: Availability, clientId: string, now: number): SlotSummary[] => {
+  const out: SlotSummary[] = [];
+  for (const id of model.holdsByClient.get(clientId) ?? []) {
+    const slot = model.slots.get(id);
+    if (slot !== undefined && holdIsLive(slot, now)) out.push(slot);
+  }
+  return out;
+};
+
+/** Every slot with a hold in the log, lapsed or not (start-up expires or re-arms each). */
+export const heldSlots = (model: Availability): SlotSummary[] => {
+  const out: SlotSummary[] = [];
+  for (const ids of model.holdsByClient.values()) {
+    for (const id of ids) {
+      const slot = model.slots.get(id);
+      if (slot?.hold) out.push(slot);
+    }
+  }
+  return out;
+};
+
+/** The same stylist's slots that overlap [startsAt, endsAt), other than `exceptId`. */
+export const overlapping = (
+  model: Availability,
+  stylist: string,
+  startsAt: number,
+  endsAt: number,
+  exceptId: string,
+): SlotSummary[] => {
+  // A slot is at most 12 hours long, so anything overlapping starts within 12 hours before.
+  const candidates = slotsBetween(model, { from: startsAt - 12 * 3_600_000, to: endsAt, stylist });
+  return candidates.filter((s) => s.slotId !== exceptId && s.startsAt < endsAt && startsAt < s.endsAt);
+};

@@ -1,0 +1,78 @@
+import type { Customer, TimeslotEvent } from '../machines/index.js';
+import { addToDayIndex, type DayIndex, idsBetween } from './day-index.js';
+
+// The owner's view of bookings, cancelled ones included (an owner wants to see that a
+// client cancelled). Holds customer details, so only owner routes and the booking's own
+// client ever read from it.
+
+export type BookingRecord = {
+  bookingId: string;
+  slotId: string;
+  stylist: string;
+  startsAt: number;
+  endsAt: number;
+  clientId: string;
+  customer: Customer;
+  bookedAt: number;
+  status: 'confirmed' | 'cancelled';
+  cancelledAt?: number;
+  cancelledBy?: 'client' | 'owner';
+  cancelReason?: string;
+};
+
+export type Bookings = {
+  byId: Map<string, BookingRecord>;
+  byDay: DayIndex;
+  /** The slot facts a booking needs, kept from TimeslotOpened. */
+  slotInfo: Map<string, { stylist: string; startsAt: number; endsAt: number }>;
+};
+
+export const createBookings = (): Bookings => ({ byId: new Map(), byDay: new Map(), slotInfo: new Map() });
+
+export const applyToBookings = (model: Bookings, slotId: string, event: TimeslotEvent): void => {
+  switch (event.type) {
+    case 'TimeslotOpened':
+      model.slotInfo.set(slotId, {
+        stylist: event.data.stylist,
+        startsAt: Date.parse(event.data.startTime),
+        endsAt: Date.parse(event.data.endTime),
+      });
+      return;
+    case 'TimeslotBooked': {
+      const slot = model.slotInfo.get(slotId);
+      if (slot === undefined) return;
+      const { bookingId, clientId, customer, bookedAt } = event.data;
+      model.byId.set(bookingId, {
+        bookingId,
+        slotId,
+        ...slot,
+        clientId,
+        customer,
+        bookedAt: Date.parse(bookedAt),
+        status: 'confirmed',
+      });
+      addToDayIndex(model.byDay, slot.startsAt, bookingId);
+      return;
+    }
+    case 'BookingCancelled': {
+      const booking = model.byId.get(event.data.bookingId);
+      if (booking === undefined) return;
+      model.byId.set(booking.bookingId, {
+        ...booking,
+        status: 'cancelled',
+        cancelledAt: Date.parse(event.data.cancelledAt),
+        cancelledBy: event.data.by,
+        ...(event.data.reason !== undefined && { cancelReason: event.data.reason }),
+      });
+      return;
+    }
+    default:
+      return;
+  }
+};
+
+export const bookingsBetween = (model: Bookings, from: number, to: number): BookingRecord[] =>
+  idsBetween(model.byDay, from, to)
+    .map((id) => model.byId.get(id))
+    .filter((b): b is BookingRecord => b !== undefined && b.startsAt >= from && b.startsAt < to)
+    .sort((a, b) => a.startsAt - b.startsAt || a.stylist.localeCompare(b.stylist));

@@ -1,0 +1,29 @@
+import { slotIdOfStream, toDomainEvent } from '../machines/index.js';
+import type { RecordedEvent } from '../machines/upcast.js';
+import { type Availability, applyToAvailability, createAvailability } from './availability.js';
+import { applyToBookings, type Bookings, createBookings } from './bookings.js';
+
+// Every in-memory read model, folded from the log in log order. The same `applyRecorded`
+// runs at start-up replay and for each live event, which is what makes replay exact.
+
+export type ReadModels = {
+  availability: Availability;
+  bookings: Bookings;
+  /** Position of the last event folded in. */
+  position: number;
+};
+
+export const createReadModels = (): ReadModels => ({
+  availability: createAvailability(),
+  bookings: createBookings(),
+  position: 0,
+});
+
+export const applyRecorded = (models: ReadModels, event: RecordedEvent): void => {
+  models.position = event.position;
+  const slotId = slotIdOfStream(event.streamId);
+  const domain = toDomainEvent(event);
+  if (slotId === undefined || domain === undefined) return;
+  applyToAvailability(models.availability, slotId, domain, event.revision);
+  applyToBookings(models.bookings, slotId, domain);
+};

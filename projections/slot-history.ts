@@ -1,0 +1,47 @@
+import { type Actor, metadataOf, type RecordedEvent, toDomainEvent } from '../machines/index.js';
+import { evolveSlot, holdIsLive, type SlotSummary } from './slot-summary.js';
+
+// The owner's audit of one slot, folded on demand from its stream (the log is the
+// history; keeping every event in memory would only copy it).
+
+export type HistoryEntry = {
+  revision: number;
+  position: number;
+  type: string;
+  at: string;
+  who: Actor;
+  requestId?: string;
+  data: unknown;
+};
+
+export const slotHistory = (stream: readonly RecordedEvent[]): HistoryEntry[] =>
+  stream.map((event) => {
+    const meta = metadataOf(event);
+    return {
+      revision: event.revision,
+      position: event.position,
+      type: event.type,
+      at: event.recordedAt,
+      who: meta.actor,
+      ...(meta.requestId !== undefined && { requestId: meta.requestId }),
+      data: event.data,
+    };
+  });
+
+/**
+ * The slot as it was at `at` (epoch ms): every event recorded by then, folded. A hold
+ * whose deadline had passed by then counts as lapsed even if its expiry was logged later
+ * (say, the server was down): a hold is a fact with a deadline.
+ */
+export const slotStateAt = (stream: readonly RecordedEvent[], at: number): SlotSummary | undefined => {
+  let slot: SlotSummary | undefined;
+  for (const event of stream) {
+    if (Date.parse(event.recordedAt) > at) break;
+    const domain = toDomainEvent(event);
+    if (domain !== undefined) slot = evolveSlot(slot, domain, event.revision);
+  }
+  if (slot !== undefined && slot.status === 'reserved' && !holdIsLive(slot, at)) {
+    return { ...slot, status: 'available', hold: null };
+  }
+  return slot;
+};

@@ -1,0 +1,72 @@
+import type { TimeslotEvent } from '../machines/index.js';
+
+// A slot as readers see it: small, plain, cheap to keep for 100k slots. One fold serves
+// the live availability model and "the slot as it was at instant t" for the owner.
+
+export type SlotSummary = {
+  slotId: string;
+  stylist: string;
+  startsAt: number;
+  endsAt: number;
+  status: 'available' | 'reserved' | 'booked' | 'closed';
+  hold: { holdId: string; clientId: string; reservedAt: number; expiresAt: number } | null;
+  booking: { bookingId: string; clientId: string; bookedAt: number } | null;
+  /** Revision of the last event folded in: a version readers can compare. */
+  revision: number;
+};
+
+const ms = (iso: string): number => Date.parse(iso);
+
+/** Folds one event into a slot; `undefined` until the slot is opened. */
+export const evolveSlot = (
+  slot: SlotSummary | undefined,
+  event: TimeslotEvent,
+  revision: number,
+): SlotSummary | undefined => {
+  if (event.type === 'TimeslotOpened') {
+    const { slotId, stylist, startTime, endTime } = event.data;
+    return {
+      slotId,
+      stylist,
+      startsAt: ms(startTime),
+      endsAt: ms(endTime),
+      status: 'available',
+      hold: null,
+      booking: null,
+      revision,
+    };
+  }
+  if (slot === undefined) return undefined;
+  const next = { ...slot, revision };
+  switch (event.type) {
+    case 'TimeslotReserved': {
+      const { holdId, clientId, reservedAt, expiresAt } = event.data;
+      return {
+        ...next,
+        status: 'reserved',
+        hold: { holdId, clientId, reservedAt: ms(reservedAt), expiresAt: ms(expiresAt) },
+      };
+    }
+    case 'ReservationCancelled':
+    case 'ReservationExpired':
+      return { ...next, status: 'available', hold: null };
+    case 'TimeslotBooked': {
+      const { bookingId, clientId, bookedAt } = event.data;
+      return { ...next, status: 'booked', hold: null, booking: { bookingId, clientId, bookedAt: ms(bookedAt) } };
+    }
+    case 'BookingCancelled':
+      return { ...next, status: 'available', booking: null };
+    case 'TimeslotClosed':
+      return { ...next, status: 'closed' };
+    case 'TimeslotReopened':
+      return { ...next, status: 'available' };
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+};
+
+/** A hold is a fact with a deadline: past it, the slot is free whether or not the expiry is logged yet. */
+export const holdIsLive = (slot: SlotSummary, now: number): boolean =>
+  slot.status === 'reserved' && slot.hold !== null && now < slot.hold.expiresAt;

@@ -1,0 +1,346 @@
+import type { Logger } from 'pino';
+import {
+  type Actor,
+  DomainError,
+  decide,
+  EVENT_SCHEMA_VERSION,
+  type EventMetadata,
+  isSlotId,
+  type SlotCommand,
+  type SlotState,
+  slotIdFor,
+  streamIdOf,
+  stylistSlug,
+  type TimeslotEvent,
+  timeslotMachineFor,
+} from '../../machines/index.js';
+import {
+  createReadModels,
+  heldSlots,
+  liveHoldsOf,
+  overlapping,
+  type ReadModels,
+  slotHistory,
+  slotStateAt,
+} from '../../projections/index.js';
+import type { Clock } from '../clock.js';
+import { type EventLog, expectedFor, isVersionConflict } from '../eventlog/port.js';
+import { EngineError } from './errors.js';
+import { type IdSource, randomIds } from './ids.js';
+import { createMailboxes } from './mailbox.js';
+import { type CommittedListener, createProjector } from './projector.js';
+import { loadSlotActor, type SlotActor } from './slot-actor.js';
+
+export type EngineOptions = {
+  log: EventLog;
+  clock: Clock;
+  holdSeconds: number;
+  maxHoldsPerClient: number;
+  /** Commands waiting per slot before we answer "busy". */
+  mailboxCapacity?: number;
+  /** Idle (not held) actors kept warm; beyond this the least recently used are let go. */
+  maxIdleActors?: number;
+  ids?: IdSource;
+  logger?: Logger;
+};
+
+export type CommandMeta = { actor: Actor; requestId?: string };
+
+export type CommandResult = {
+  /** The slot after the command (write model). */
+  slot: SlotState;
+  /** What was appended (empty for an idempotent repeat). */
+  events: TimeslotEvent[];
+  /** Log position of the last event appended; absent when nothing was. */
+  position?: number;
+};
+
+export type OpenSlotInput = { stylist: string; startsAt: number; endsAt: number };
+
+export type Engine = ReturnType<typeof createEngine>;
+
+const CONFLICT_RETRIES = 3;
+const EXPIRE_RETRY_MS = 1_000;
+const SYSTEM_EXPIRY: CommandMeta = { actor: { kind: 'system', reason: 'hold_expired' } };
+
+export const createEngine = (options: EngineOptions) => {
+  const { log, clock, logger } = options;
+  const holdMs = options.holdSeconds * 1_000;
+  const ids = options.ids ?? randomIds;
+  const maxIdleActors = options.maxIdleActors ?? 10_000;
+  const machine = timeslotMachineFor(clock);
+  const models: ReadModels = createReadModels();
+  const projector = createProjector(log, models, logger);
+  const mailboxes = createMailboxes(options.mailboxCapacity ?? 64);
+  const actors = new Map<string, SlotActor>(); // insertion order = least recently used first
+  const reservesInFlight = new Map<string, number>();
+  let state: 'created' | 'replaying' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'created';
+
+  // ---- actor registry: activate on demand, let idle ones go -------------------------------
+
+  const activate = async (slotId: string): Promise<SlotActor> => {
+    const warm = actors.get(slotId);
+    if (warm !== undefined) {
+      actors.delete(slotId);
+      actors.set(slotId, warm);
+      return warm;
+    }
+    const actor = await loadSlotActor(log, machine, clock, slotId, onDeadline);
+    actors.set(slotId, actor);
+    return actor;
+  };
+
+  const drop = (slotId: string): void => {
+    actors.get(slotId)?.stop();
+    actors.delete(slotId);
+  };
+
+  const evictIdle = (): void => {
+    if (actors.size <= maxIdleActors) return;
+    for (const [slotId, actor] of actors) {
+      if (actors.size <= maxIdleActors) break;
+      // A held slot keeps its actor: the actor is what arms the hold's deadline.
+      if (actor.state().status !== 'reserved' && mailboxes.depthOf(slotId) === 0) drop(slotId);
+    }
+  };
+
+  // ---- the command cycle: decide → append → apply → project → answer ----------------------
+
+  const toNewEvent = (event: TimeslotEvent, meta: CommandMeta) => {
+    const metadata: EventMetadata = {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      actor: meta.actor,
+      ...(meta.requestId !== undefined && { requestId: meta.requestId }),
+    };
+    return { type: event.type, data: event.data, metadata };
+  };
+
+  const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
+    for (let attempt = 0; ; attempt += 1) {
+      const actor = await activate(slotId);
+      let events: TimeslotEvent[];
+      try {
+        events = decide(actor.state(), command, { now: clock.now(), holdMs });
+      } catch (error) {
+        if (actor.state().status === 'unopened') drop(slotId); // never cache unknown ids
+        throw error;
+      }
+      if (events.length === 0) return { slot: actor.state(), events: [] };
+      actor.check(events);
+
+      let appended: { nextRevision: number; position: number };
+      try {
+        appended = await log.append(
+          streamIdOf(slotId),
+          events.map((e) => toNewEvent(e, meta)),
+          expectedFor(actor.revision),
+        );
+      } catch (error) {
+        // Either another process wrote (reload and decide again) or we do not know whether
+        // the event landed: in both cases this actor's view can no longer be trusted.
+        drop(slotId);
+        if (isVersionConflict(error) && attempt < CONFLICT_RETRIES) continue;
+        if (isVersionConflict(error)) {
+          throw new EngineError('busy', 'this timeslot is changing fast, try again', { cause: error });
+        }
+        logger?.error({ err: error, slotId }, 'append failed');
+        throw new EngineError('log_unavailable', 'the booking log is unavailable, try again', { cause: error });
+      }
+
+      actor.apply(events, appended.nextRevision);
+      await projector.waitFor(appended.position);
+      evictIdle();
+      return { slot: actor.state(), events, position: appended.position };
+    }
+  };
+
+  const execute = (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
+    // Commands run from 'starting' (after replay) so start-up can expire lapsed holds;
+    // callers gate on `ready`, which is set only once that is done.
+    if (state !== 'ready' && state !== 'starting') {
+      const code = state === 'stopping' || state === 'stopped' ? 'shutting_down' : 'not_ready';
+      return Promise.reject(new EngineError(code, `the engine is ${state}`));
+    }
+    if (!isSlotId(slotId)) return Promise.reject(new DomainError('slot_not_found', 'no such timeslot'));
+    return mailboxes.run(slotId, () => handle(slotId, command, meta));
+  };
+
+  // ---- hold deadlines: the machine signals, we persist the expiry like any fact ----------
+
+  const expire = (slotId: string, holdId: string): void => {
+    if (state === 'stopping' || state === 'stopped') return;
+    execute(slotId, { type: 'expire', holdId }, SYSTEM_EXPIRY).then(
+      ({ slot }) => {
+        // A timer may fire a hair early against the clock; try again when the deadline is due.
+        if (slot.hold?.holdId === holdId) {
+          clock.setTimeout(() => expire(slotId, holdId), Math.max(1, slot.hold.expiresAt - clock.now()));
+        }
+      },
+      (error: unknown) => {
+        logger?.warn({ err: error, slotId, holdId }, 'expiring a hold failed; will retry');
+        clock.setTimeout(() => expire(slotId, holdId), EXPIRE_RETRY_MS);
+      },
+    );
+  };
+  function onDeadline(slotId: string, holdId: string): void {
+    expire(slotId, holdId);
+  }
+
+  // Other processes writing to the same log: a stale actor reloads, and every process
+  // arms a timer for every hold (one expiry lands, the others see a conflict and move on).
+  const followOthers: CommittedListener = (event) => {
+    const slotId = event.streamId.startsWith('timeslot-') ? event.streamId.slice('timeslot-'.length) : undefined;
+    if (slotId === undefined || !isSlotId(slotId)) return;
+    const current = actors.get(slotId);
+    if ((current?.revision ?? -1) >= event.revision) return;
+    if (current === undefined && event.type !== 'TimeslotReserved') return;
+    mailboxes
+      .run(slotId, async () => {
+        if ((actors.get(slotId)?.revision ?? -1) >= event.revision) return;
+        drop(slotId);
+        await activate(slotId);
+      })
+      .catch(() => undefined); // busy: the queued commands will reload on conflict anyway
+  };
+
+  // ---- public API ---------------------------------------------------------------------------
+
+  return {
+    models,
+    get ready() {
+      return state === 'ready';
+    },
+    get activeActors() {
+      return actors.size;
+    },
+    get mailboxDepth() {
+      return mailboxes.totalDepth;
+    },
+    onCommitted: projector.onCommitted,
+
+    /** Replays the log, expires holds that lapsed while we were down, re-arms the rest. */
+    start: async (): Promise<void> => {
+      if (state !== 'created') throw new Error(`engine cannot start from ${state}`);
+      state = 'replaying';
+      await projector.start();
+      projector.onCommitted(followOthers);
+      state = 'starting';
+      const now = clock.now();
+      const held = heldSlots(models.availability);
+      await Promise.all(
+        held.map(async (slot) => {
+          const holdId = slot.hold?.holdId ?? '';
+          if ((slot.hold?.expiresAt ?? 0) <= now) {
+            await execute(slot.slotId, { type: 'expire', holdId }, SYSTEM_EXPIRY).catch((error: unknown) => {
+              logger?.warn({ err: error, slotId: slot.slotId }, 'start-up expiry failed; will retry');
+              clock.setTimeout(() => expire(slot.slotId, holdId), EXPIRE_RETRY_MS);
+            });
+          } else {
+            await mailboxes.run(slot.slotId, async () => void (await activate(slot.slotId)));
+          }
+        }),
+      );
+      state = 'ready';
+      logger?.info(
+        { log: log.kind, position: models.position, slots: models.availability.slots.size, holds: held.length },
+        'engine ready',
+      );
+    },
+
+    /** Owner: open a slot. Same stylist + start → same slot (idempotent); overlaps are refused. */
+    open: (input: OpenSlotInput, meta: CommandMeta): Promise<CommandResult> => {
+      const slotId = slotIdFor(input.stylist, input.startsAt);
+      if (!isSlotId(slotId)) {
+        return Promise.reject(new DomainError('invalid_slot', 'stylist must be a name with a letter or digit'));
+      }
+      // Serialized per stylist so two overlapping openings cannot both pass the check.
+      return mailboxes.run(`stylist:${stylistSlug(input.stylist)}`, async () => {
+        const clash = overlapping(models.availability, input.stylist, input.startsAt, input.endsAt, slotId);
+        if (clash.length > 0) {
+          throw new DomainError('slot_overlaps', `overlaps ${clash[0]?.slotId} for the same stylist`);
+        }
+        return execute(slotId, { type: 'open', slotId, ...input }, meta);
+      });
+    },
+
+    reserve: async (slotId: string, clientId: string, meta?: Partial<CommandMeta>): Promise<CommandResult> => {
+      const holds = liveHoldsOf(models.availability, clientId, clock.now());
+      const inFlight = reservesInFlight.get(clientId) ?? 0;
+      if (!holds.some((s) => s.slotId === slotId) && holds.length + inFlight >= options.maxHoldsPerClient) {
+        throw new DomainError(
+          'too_many_holds',
+          `you can hold at most ${options.maxHoldsPerClient} timeslots at once; book or release one first`,
+        );
+      }
+      // Counted until the hold is in the read model, so concurrent reserves cannot slip past the cap.
+      reservesInFlight.set(clientId, inFlight + 1);
+      try {
+        return await execute(
+          slotId,
+          { type: 'reserve', clientId, holdId: ids.holdId() },
+          {
+            actor: { kind: 'client', id: clientId },
+            ...meta,
+          },
+        );
+      } finally {
+        const left = (reservesInFlight.get(clientId) ?? 1) - 1;
+        if (left === 0) reservesInFlight.delete(clientId);
+        else reservesInFlight.set(clientId, left);
+      }
+    },
+
+    book: (slotId: string, clientId: string, customer: unknown, meta?: Partial<CommandMeta>) =>
+      execute(
+        slotId,
+        { type: 'book', clientId, customer, bookingId: ids.bookingId() },
+        {
+          actor: { kind: 'client', id: clientId },
+          ...meta,
+        },
+      ),
+
+    cancelHold: (slotId: string, clientId: string, meta?: Partial<CommandMeta>) =>
+      execute(slotId, { type: 'cancelHold', clientId }, { actor: { kind: 'client', id: clientId }, ...meta }),
+
+    close: (slotId: string, reason: string | undefined, meta: CommandMeta) =>
+      execute(slotId, { type: 'close', ...(reason !== undefined && { reason }) }, meta),
+
+    reopen: (slotId: string, meta: CommandMeta) => execute(slotId, { type: 'reopen' }, meta),
+
+    cancelBooking: (
+      slotId: string,
+      input: { by: 'client' | 'owner'; bookingId?: string; reason?: string },
+      meta: CommandMeta,
+    ) => execute(slotId, { type: 'cancelBooking', ...input }, meta),
+
+    /** Every event of a slot with who and when, for the owner's audit. */
+    history: async (slotId: string) => {
+      if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
+      const stream = await log.readStream(streamIdOf(slotId));
+      if (stream.length === 0) throw new DomainError('slot_not_found', 'no such timeslot');
+      return slotHistory(stream);
+    },
+
+    /** The slot as it was at `at` (epoch ms), by replay; undefined if not yet opened then. */
+    stateAt: async (slotId: string, at: number) => {
+      if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
+      const stream = await log.readStream(streamIdOf(slotId));
+      if (stream.length === 0) throw new DomainError('slot_not_found', 'no such timeslot');
+      return slotStateAt(stream, at);
+    },
+
+    /** Resolves when no command is queued or running (tests, graceful shutdown). */
+    whenIdle: () => mailboxes.idle(),
+
+    /** Stops taking commands, finishes the ones in flight, stops timers. Does not close the log. */
+    stop: async (): Promise<void> => {
+      if (state === 'stopped') return;
+      state = 'stopping';
+      await mailboxes.idle();
+      projector.stop();
+      for (const slotId of [...actors.keys()]) drop(slotId);
+      state = 'stopped';
+    },
+  };
+};

@@ -1,0 +1,90 @@
+// The event log port: the only thing the engine knows about durability. Adapters
+// (sqlite, memory, and later eventstoredb) translate their own errors and revisions
+// into these shapes at the boundary.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export type NewEvent = {
+  type: string;
+  data: unknown;
+  metadata?: unknown;
+};
+
+export type StoredEvent = {
+  streamId: string;
+  /** 0-based position of the event within its stream. */
+  revision: number;
+  /** Global, strictly increasing position in the whole log (not necessarily contiguous). */
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  /** When the log durably recorded the event (ISO-8601, the adapter's clock). */
+  recordedAt: string;
+};
+
+/**
+ * `no_stream`: the stream must not exist yet. A number: the revision of the stream's last
+ * event (what `readStream` last returned). `any`: no check (only for tools, never commands).
+ */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export type AppendResult = {
+  /** Revision of the last event appended. */
+  nextRevision: number;
+  /** Global position of the last event appended. */
+  position: number;
+};
+
+export class VersionConflictError extends Error {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  /** `'no_stream'` when the stream does not exist. */
+  readonly actual: number | 'no_stream';
+  constructor(streamId: string, expected: ExpectedRevision, actual: number | 'no_stream') {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'VersionConflictError';
+    this.streamId = streamId;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export const isVersionConflict = (error: unknown): error is VersionConflictError =>
+  error instanceof VersionConflictError;
+
+export type Subscription = {
+  /** Resolves once the subscription has delivered everything committed when it started. */
+  caughtUp: Promise<void>;
+  close(): void;
+};
+
+export type SubscribeOptions = {
+  /** Deliver events with a position strictly greater than this (0 = from the start). */
+  fromPosition: number;
+  /** Called in log order, one event at a time; a returned promise is awaited. */
+  onEvent(event: StoredEvent): void | Promise<void>;
+  onError?(error: unknown): void;
+};
+
+export interface EventLog {
+  /** Which adapter this is, for the start-up log line. */
+  readonly kind: string;
+  /** Appends atomically if the stream is at `expected`; otherwise throws VersionConflictError. */
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The whole stream in revision order; `[]` when it does not exist. */
+  readStream(streamId: string): Promise<StoredEvent[]>;
+  /** Up to `limit` events after `fromPosition`, in log order. */
+  readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
+  /** Catch up from a position, then follow new events — including other processes' appends. */
+  subscribe(options: SubscribeOptions): Subscription;
+  /** Finishes pending appends, then releases the log. */
+  close(): Promise<void>;
+}
+
+/** Expected revision a stream of `revision` (its last event's, -1 if empty) must match. */
+export const expectedFor = (revision: number): ExpectedRevision => (revision < 0 ? 'no_stream' : revision);
+
+/** Whether a stream whose last event is at `actual` (-1: none) satisfies `expected`. */
+export const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
+  expected === 'any' || (expected === 'no_stream' ? actual < 0 : expected === actual);

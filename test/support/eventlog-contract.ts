@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type EventLog, type StoredEvent, VersionConflictError } from '../../src/eventlog/port.js';
+
+// The behaviour every event-log adapter must have. Each adapter's test file calls this
+// with a harness; the EventStoreDB adapter will join with its own.
+
+export type LogHarness = {
+  /** A fresh, empty log. */
+  open(): Promise<EventLog> | EventLog;
+  /** A second connection to the same log, as another process would have. */
+  openAnother(): Promise<EventLog> | EventLog;
+  cleanup(): Promise<void> | void;
+};
+
+const ev = (type: string, n = 0) => ({ type, data: { n, text: 'ünïcødé ✂' }, metadata: { requestId: `r${n}` } });
+
+const collect = (log: EventLog, fromPosition = 0) => {
+  const seen: StoredEvent[] = [];
+  const sub = log.subscribe({ fromPosition, onEvent: (e) => void seen.push(e) });
+  return { seen, sub };
+};
+
+const until = async (predicate: () => boolean, ms = 3_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+export const eventLogContract = (name: string, makeHarness: () => LogHarness): void => {
+  describe(`event log contract: ${name}`, () => {
+    let harness: LogHarness;
+    let log: EventLog;
+    const others: EventLog[] = [];
+
+    beforeEach(async () => {
+      harness = makeHarness();
+      log = await harness.open();
+    });
+    afterEach(async () => {
+      for (const other of others.splice(0)) await other.close();
+      await log.close();
+      await harness.cleanup();
+    });
+
+    it('appends to a new stream and reads it back in order', async () => {
+      const result = await log.append('s-1', [ev('A', 1), ev('B', 2)], 'no_stream');
+      expect(result.nextRevision).toBe(1);
+      const stream = await log.readStream('s-1');
+      expect(stream.map((e) => [e.type, e.revision])).toEqual([
+        ['A', 0],
+        ['B', 1],
+      ]);
+      expect(stream[1]?.position).toBe(result.position);
+      expect(stream[0]?.data).toEqual({ n: 1, text: 'ünïcødé ✂' });
+      expect(stream[0]?.metadata).toEqual({ requestId: 'r1' });
+      expect(Number.isNaN(Date.parse(stream[0]?.recordedAt ?? ''))).toBe(false);
+    });
+
+    it('reads a stream that does not exist as empty', async () => {
+      expect(await log.readStream('nothing-here')).toEqual([]);
+    });
+
+    it('appends at the expected revision and refuses any other', async () => {
+      await log.append('s-1', [ev('A')], 'no_stream');
+      await expect(log.append('s-1', [ev('B')], 0)).resolves.toMatchObject({ nextRevision: 1 });
+      const stale = log.append('s-1', [ev('C')], 0);
+      await expect(stale).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(stale).rejects.toMatchObject({ streamId: 's-1', expected: 0, actual: 1 });
+      await expect(log.append('s-1', [ev('D')], 'no_stream')).rejects.toMatchObject({ actual: 1 });
+      await expect(log.append('s-2', [ev('E')], 3)).rejects.toMatchObject({ actual: 'no_stream' });
+      expect((await log.readStream('s-1')).map((e) => e.type)).toEqual(['A', 'B']);
+    });
+
+    it("appends with 'any' whatever the stream holds", async () => {
+      await log.append('s-1', [ev('A')], 'any');
+      await log.append('s-1', [ev('B')], 'any');
+      expect((await log.readStream('s-1')).map((e) => e.revision)).toEqual([0, 1]);
+    });
+
+    it('lets exactly one of many concurrent appends at the same revision win', async () => {
+      await log.append('hot', [ev('Opened')], 'no_stream');
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => log.append('hot', [ev('Won', i)], 0)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof VersionConflictError)).toHaveLength(
+        19,
+      );
+      expect(await log.readStream('hot')).toHaveLength(2);
+    });
+
+    it('commits concurrent appends to different streams, each acknowledged with its own position', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => log.append(`s-${i}`, [ev('A', i)], 'no_stream')),
+      );
+      const positions = results.map((r) => r.position);
+      expect(new Set(positions).size).toBe(50);
+      for (let i = 0; i < 50; i += 1) {
+        const stream = await log.readStream(`s-${i}`);
+        expect(stream[0]?.data).toMatchObject({ n: i });
+        expect(stream[0]?.position).toBe(positions[i]);
+      }
+    });
+
+    it('keeps a multi-event append atomic: all or nothing', async () => {
+      await log.append('s-1', [ev('A')], 'no_stream');
+      await expect(log.append('s-1', [ev('B'), ev('C')], 'no_stream')).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await log.readStream('s-1')).toHaveLength(1);
+    });
+
+    it('reads everything after a position, in strictly increasing order, in pages', async () => {
+      for (let i = 0; i < 7; i += 1) await log.append(`s-${i % 3}`, [ev('A', i)], 'any');
+      const all = await log.readAll(0, 100);
+      expect(all).toHaveLength(7);
+      for (let i = 1; i < all.length; i += 1) expect(all[i]?.position).toBeGreaterThan(all[i - 1]?.position ?? 0);
+      const page = await log.readAll(all[2]?.position ?? 0, 2);
+      expect(page.map((e) => e.position)).toEqual([all[3]?.position, all[4]?.position]);
+      expect(await log.readAll(all[6]?.position ?? 0, 10)).toEqual([]);
+    });
+
+    it('subscribes: catches up from a position, then follows new appends in order', async () => {
+      await log.append('s-1', [ev('A', 1)], 'no_stream');
+      const first = (await log.readAll(0, 1))[0];
+      await log.append('s-1', [ev('B', 2)], 0);
+      const { seen, sub } = collect(log, first?.position ?? 0);
+      await sub.caughtUp;
+      expect(seen.map((e) => e.type)).toEqual(['B']);
+      await log.append('s-2', [ev('C', 3)], 'no_stream');
+      await log.append('s-1', [ev('D', 4)], 1);
+      await until(() => seen.length === 3);
+      expect(seen.map((e) => e.type)).toEqual(['B', 'C', 'D']);
+      sub.close();
+    });
+
+    it("follows another connection's appends (several processes, one log)", async () => {
+      const other = await harness.openAnother();
+      others.push(other);
+      const { seen, sub } = collect(log);
+      await sub.caughtUp;
+      await other.append('s-1', [ev('FromOther')], 'no_stream');
+      await until(() => seen.length === 1);
+      expect(seen[0]?.type).toBe('FromOther');
+      // And the revision guard holds across connections.
+      await expect(log.append('s-1', [ev('Stale')], 'no_stream')).rejects.toBeInstanceOf(VersionConflictError);
+      sub.close();
+    });
+
+    it('stops delivering after a subscription is closed', async () => {
+      const { seen, sub } = collect(log);
+      await sub.caughtUp;
+      sub.close();
+      await log.append('s-1', [ev('A')], 'no_stream');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen).toEqual([]);
+    });
+
+    it('finishes appends already accepted when closed', async () => {
+      const pending = log.append('s-1', [ev('A')], 'no_stream');
+      await log.close();
+      await expect(pending).resolves.toMatchObject({ nextRevision: 0 });
+      log = await harness.openAnother();
+      expect(await log.readStream('s-1')).toHaveLength(1);
+    });
+  });
+};
