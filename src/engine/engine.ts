@@ -56,6 +56,7 @@ export type CommandResult = {
 };
 
 export type OpenSlotInput = { stylist: string; startsAt: number; endsAt: number };
+export type OpenOutcome = { ok: true; result: CommandResult } | { ok: false; error: unknown };
 
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -203,6 +204,64 @@ export const createEngine = (options: EngineOptions) => {
       .catch(() => undefined); // busy: the queued commands will reload on conflict anyway
   };
 
+  // ---- opening slots: one overlap check per stylist per batch -------------------------------
+
+  /**
+   * Opens many slots, each answered on its own. Per stylist, the batch is checked for
+   * overlaps (within itself and against open slots) inside that stylist's mailbox, so two
+   * concurrent batches cannot both pass; the opens then run concurrently and share commits.
+   */
+  const openMany = async (inputs: readonly OpenSlotInput[], meta: CommandMeta): Promise<OpenOutcome[]> => {
+    const outcomes: OpenOutcome[] = new Array(inputs.length);
+    const byStylist = new Map<string, number[]>();
+    inputs.forEach((input, i) => {
+      const slotId = slotIdFor(input.stylist, input.startsAt);
+      if (!isSlotId(slotId)) {
+        outcomes[i] = {
+          ok: false,
+          error: new DomainError('invalid_slot', 'stylist must be a name with a letter or digit'),
+        };
+        return;
+      }
+      const key = stylistSlug(input.stylist);
+      byStylist.set(key, [...(byStylist.get(key) ?? []), i]);
+    });
+    await Promise.all(
+      [...byStylist].map(([stylist, indexes]) =>
+        mailboxes.run(`stylist:${stylist}`, async () => {
+          const accepted: Array<{ i: number; startsAt: number; endsAt: number }> = [];
+          for (const i of [...indexes].sort((a, b) => (inputs[a]?.startsAt ?? 0) - (inputs[b]?.startsAt ?? 0))) {
+            const input = inputs[i] as OpenSlotInput;
+            const slotId = slotIdFor(input.stylist, input.startsAt);
+            const clash =
+              overlapping(models.availability, input.stylist, input.startsAt, input.endsAt, slotId)[0]?.slotId ??
+              accepted.find(
+                (a) => a.startsAt < input.endsAt && input.startsAt < a.endsAt && a.startsAt !== input.startsAt,
+              )?.i;
+            if (clash !== undefined) {
+              const what = typeof clash === 'string' ? clash : 'another slot in this request';
+              outcomes[i] = {
+                ok: false,
+                error: new DomainError('slot_overlaps', `overlaps ${what} for the same stylist`),
+              };
+            } else accepted.push({ i, startsAt: input.startsAt, endsAt: input.endsAt });
+          }
+          await Promise.all(
+            accepted.map(async ({ i }) => {
+              const input = inputs[i] as OpenSlotInput;
+              const slotId = slotIdFor(input.stylist, input.startsAt);
+              outcomes[i] = await execute(slotId, { type: 'open', slotId, ...input }, meta).then(
+                (result) => ({ ok: true as const, result }),
+                (error: unknown) => ({ ok: false as const, error }),
+              );
+            }),
+          );
+        }),
+      ),
+    );
+    return outcomes;
+  };
+
   // ---- public API ---------------------------------------------------------------------------
 
   return {
@@ -247,21 +306,14 @@ export const createEngine = (options: EngineOptions) => {
       );
     },
 
-    /** Owner: open a slot. Same stylist + start → same slot (idempotent); overlaps are refused. */
-    open: (input: OpenSlotInput, meta: CommandMeta): Promise<CommandResult> => {
-      const slotId = slotIdFor(input.stylist, input.startsAt);
-      if (!isSlotId(slotId)) {
-        return Promise.reject(new DomainError('invalid_slot', 'stylist must be a name with a letter or digit'));
-      }
-      // Serialized per stylist so two overlapping openings cannot both pass the check.
-      return mailboxes.run(`stylist:${stylistSlug(input.stylist)}`, async () => {
-        const clash = overlapping(models.availability, input.stylist, input.startsAt, input.endsAt, slotId);
-        if (clash.length > 0) {
-          throw new DomainError('slot_overlaps', `overlaps ${clash[0]?.slotId} for the same stylist`);
-        }
-        return execute(slotId, { type: 'open', slotId, ...input }, meta);
-      });
+    /** Owner: open one slot. Same stylist + start → same slot (idempotent); overlaps are refused. */
+    open: async (input: OpenSlotInput, meta: CommandMeta): Promise<CommandResult> => {
+      const [outcome] = await openMany([input], meta);
+      if (outcome === undefined || !outcome.ok) throw outcome?.error;
+      return outcome.result;
     },
+
+    openMany,
 
     reserve: async (slotId: string, clientId: string, meta?: Partial<CommandMeta>): Promise<CommandResult> => {
       const holds = liveHoldsOf(models.availability, clientId, clock.now());

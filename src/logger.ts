@@ -1,0 +1,11 @@
+import { pino } from 'pino';
+
+// Customer contact details never reach the logs, whichever object carries them.
+export const createLogger = (level: string) =>
+  pino({
+    level,
+    redact: {
+      paths: ['customer', '*.customer', '*.*.customer', 'phone', 'email', '*.phone', '*.email'],
+      censor: '[redacted]',
+    },
+  });

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      holdSeconds: 180,
+      maxHoldsPerClient: 2,
+      salonTz: 'Europe/London',
+      logLevel: 'info',
+      demo: true,
+      eventstoreUrl: undefined,
+    });
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('reads every documented name', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/tmp/x',
+      HOLD_SECONDS: '5',
+      OWNER_TOKEN: 'secret',
+      SALON_TZ: 'America/New_York',
+      LOG_LEVEL: 'warn',
+      MAX_HOLDS_PER_CLIENT: '3',
+      DEMO: '0',
+      EVENTSTORE_URL: 'esdb://localhost:2113?tls=false',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/tmp/x',
+      holdSeconds: 5,
+      ownerToken: 'secret',
+      salonTz: 'America/New_York',
+      logLevel: 'warn',
+      maxHoldsPerClient: 3,
+      demo: false,
+      eventstoreUrl: 'esdb://localhost:2113?tls=false',
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['HOLD_SECONDS', '0'],
+    ['HOLD_SECONDS', '1.5'],
+    ['SALON_TZ', 'Mars/Olympus_Mons'],
+    ['LOG_LEVEL', 'loud'],
+    ['DEMO', 'yes'],
+    ['MAX_HOLDS_PER_CLIENT', '-1'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});
