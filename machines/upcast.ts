@@ -4,13 +4,17 @@ import { type Actor, type EventMetadata, isTimeslotEventType, type TimeslotEvent
 // current shape; when a shape changes, the upcaster for the old version goes here, and
 // nothing else in the code ever sees an old event.
 
+/** An event as the log durably recorded it (the event-log port's `StoredEvent`). */
 export type RecordedEvent = {
   streamId: string;
+  /** 0-based position of the event within its stream. */
   revision: number;
+  /** Global, strictly increasing position in the whole log (not necessarily contiguous). */
   position: number;
   type: string;
   data: unknown;
   metadata: unknown;
+  /** When the log durably recorded the event (ISO-8601, the adapter's clock). */
   recordedAt: string;
 };
 

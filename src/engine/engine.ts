@@ -9,6 +9,7 @@ import {
   type SlotCommand,
   type SlotState,
   slotIdFor,
+  slotIdOfStream,
   streamIdOf,
   stylistSlug,
   type TimeslotEvent,
@@ -190,7 +191,7 @@ export const createEngine = (options: EngineOptions) => {
   // Other processes writing to the same log: a stale actor reloads, and every process
   // arms a timer for every hold (one expiry lands, the others see a conflict and move on).
   const followOthers: CommittedListener = (event) => {
-    const slotId = event.streamId.startsWith('timeslot-') ? event.streamId.slice('timeslot-'.length) : undefined;
+    const slotId = slotIdOfStream(event.streamId);
     if (slotId === undefined || !isSlotId(slotId)) return;
     const current = actors.get(slotId);
     if ((current?.revision ?? -1) >= event.revision) return;

@@ -1,8 +1,8 @@
+import type { RecordedEvent } from '../../machines/upcast.js';
+
 // The event log port: the only thing the engine knows about durability. Adapters
 // (sqlite, memory, and later eventstoredb) translate their own errors and revisions
 // into these shapes at the boundary.
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type NewEvent = {
   type: string;
@@ -10,18 +10,7 @@ export type NewEvent = {
   metadata?: unknown;
 };
 
-export type StoredEvent = {
-  streamId: string;
-  /** 0-based position of the event within its stream. */
-  revision: number;
-  /** Global, strictly increasing position in the whole log (not necessarily contiguous). */
-  position: number;
-  type: string;
-  data: unknown;
-  metadata: unknown;
-  /** When the log durably recorded the event (ISO-8601, the adapter's clock). */
-  recordedAt: string;
-};
+export type StoredEvent = RecordedEvent;
 
 /**
  * `no_stream`: the stream must not exist yet. A number: the revision of the stream's last
