@@ -8,10 +8,8 @@ import {
   isSlotId,
   type SlotCommand,
   type SlotState,
-  slotIdFor,
   slotIdOfStream,
   streamIdOf,
-  stylistSlug,
   type TimeslotEvent,
   timeslotMachineFor,
 } from '../../machines/index.js';
@@ -19,7 +17,6 @@ import {
   createReadModels,
   heldSlots,
   liveHoldsOf,
-  overlapping,
   type ReadModels,
   slotHistory,
   slotStateAt,
@@ -29,8 +26,9 @@ import { type EventLog, expectedFor, isVersionConflict } from '../eventlog/port.
 import { EngineError } from './errors.js';
 import { type IdSource, randomIds } from './ids.js';
 import { createMailboxes } from './mailbox.js';
+import { type OpenSlotInput, openSlots, type OpenOutcome as SlotOpenOutcome } from './open-slots.js';
 import { type CommittedListener, createProjector } from './projector.js';
-import { loadSlotActor, type SlotActor } from './slot-actor.js';
+import { createActorRegistry } from './registry.js';
 
 export type EngineOptions = {
   log: EventLog;
@@ -56,8 +54,8 @@ export type CommandResult = {
   position?: number;
 };
 
-export type OpenSlotInput = { stylist: string; startsAt: number; endsAt: number };
-export type OpenOutcome = { ok: true; result: CommandResult } | { ok: false; error: unknown };
+export type { OpenSlotInput };
+export type OpenOutcome = SlotOpenOutcome<CommandResult>;
 
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -69,42 +67,22 @@ export const createEngine = (options: EngineOptions) => {
   const { log, clock, logger } = options;
   const holdMs = options.holdSeconds * 1_000;
   const ids = options.ids ?? randomIds;
-  const maxIdleActors = options.maxIdleActors ?? 10_000;
   const machine = timeslotMachineFor(clock);
   const models: ReadModels = createReadModels();
   const projector = createProjector(log, models, logger);
   const mailboxes = createMailboxes(options.mailboxCapacity ?? 64);
-  const actors = new Map<string, SlotActor>(); // insertion order = least recently used first
   const reservesInFlight = new Map<string, number>();
   let state: 'created' | 'replaying' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'created';
 
-  // ---- actor registry: activate on demand, let idle ones go -------------------------------
-
-  const activate = async (slotId: string): Promise<SlotActor> => {
-    const warm = actors.get(slotId);
-    if (warm !== undefined) {
-      actors.delete(slotId);
-      actors.set(slotId, warm);
-      return warm;
-    }
-    const actor = await loadSlotActor(log, machine, clock, slotId, onDeadline);
-    actors.set(slotId, actor);
-    return actor;
-  };
-
-  const drop = (slotId: string): void => {
-    actors.get(slotId)?.stop();
-    actors.delete(slotId);
-  };
-
-  const evictIdle = (): void => {
-    if (actors.size <= maxIdleActors) return;
-    for (const [slotId, actor] of actors) {
-      if (actors.size <= maxIdleActors) break;
-      // A held slot keeps its actor: the actor is what arms the hold's deadline.
-      if (actor.state().status !== 'reserved' && mailboxes.depthOf(slotId) === 0) drop(slotId);
-    }
-  };
+  const registry = createActorRegistry({
+    log,
+    machine,
+    clock,
+    maxIdle: options.maxIdleActors ?? 10_000,
+    onDeadline: (slotId, holdId) => expire(slotId, holdId),
+    isBusy: (slotId) => mailboxes.depthOf(slotId) > 0,
+  });
+  const { activate, drop } = registry;
 
   // ---- the command cycle: decide → append → apply → project → answer ----------------------
 
@@ -151,7 +129,6 @@ export const createEngine = (options: EngineOptions) => {
 
       actor.apply(events, appended.nextRevision);
       await projector.waitFor(appended.position);
-      evictIdle();
       return { slot: actor.state(), events, position: appended.position };
     }
   };
@@ -169,7 +146,7 @@ export const createEngine = (options: EngineOptions) => {
 
   // ---- hold deadlines: the machine signals, we persist the expiry like any fact ----------
 
-  const expire = (slotId: string, holdId: string): void => {
+  function expire(slotId: string, holdId: string): void {
     if (state === 'stopping' || state === 'stopped') return;
     execute(slotId, { type: 'expire', holdId }, SYSTEM_EXPIRY).then(
       ({ slot }) => {
@@ -183,9 +160,6 @@ export const createEngine = (options: EngineOptions) => {
         clock.setTimeout(() => expire(slotId, holdId), EXPIRE_RETRY_MS);
       },
     );
-  };
-  function onDeadline(slotId: string, holdId: string): void {
-    expire(slotId, holdId);
   }
 
   // Other processes writing to the same log: a stale actor reloads, and every process
@@ -193,75 +167,24 @@ export const createEngine = (options: EngineOptions) => {
   const followOthers: CommittedListener = (event) => {
     const slotId = slotIdOfStream(event.streamId);
     if (slotId === undefined || !isSlotId(slotId)) return;
-    const current = actors.get(slotId);
+    const current = registry.get(slotId);
     if ((current?.revision ?? -1) >= event.revision) return;
     if (current === undefined && event.type !== 'TimeslotReserved') return;
     mailboxes
       .run(slotId, async () => {
-        if ((actors.get(slotId)?.revision ?? -1) >= event.revision) return;
+        if ((registry.get(slotId)?.revision ?? -1) >= event.revision) return;
         drop(slotId);
         await activate(slotId);
       })
       .catch(() => undefined); // busy: the queued commands will reload on conflict anyway
   };
 
-  // ---- opening slots: one overlap check per stylist per batch -------------------------------
-
-  /**
-   * Opens many slots, each answered on its own. Per stylist, the batch is checked for
-   * overlaps (within itself and against open slots) inside that stylist's mailbox, so two
-   * concurrent batches cannot both pass; the opens then run concurrently and share commits.
-   */
-  const openMany = async (inputs: readonly OpenSlotInput[], meta: CommandMeta): Promise<OpenOutcome[]> => {
-    const outcomes: OpenOutcome[] = new Array(inputs.length);
-    const byStylist = new Map<string, number[]>();
-    inputs.forEach((input, i) => {
-      const slotId = slotIdFor(input.stylist, input.startsAt);
-      if (!isSlotId(slotId)) {
-        outcomes[i] = {
-          ok: false,
-          error: new DomainError('invalid_slot', 'stylist must be a name with a letter or digit'),
-        };
-        return;
-      }
-      const key = stylistSlug(input.stylist);
-      byStylist.set(key, [...(byStylist.get(key) ?? []), i]);
+  const openMany = (inputs: readonly OpenSlotInput[], meta: CommandMeta): Promise<OpenOutcome[]> =>
+    openSlots(inputs, {
+      availability: models.availability,
+      runForStylist: (stylist, task) => mailboxes.run(`stylist:${stylist}`, task),
+      execute: (slotId, command) => execute(slotId, command, meta),
     });
-    await Promise.all(
-      [...byStylist].map(([stylist, indexes]) =>
-        mailboxes.run(`stylist:${stylist}`, async () => {
-          const accepted: Array<{ i: number; startsAt: number; endsAt: number }> = [];
-          for (const i of [...indexes].sort((a, b) => (inputs[a]?.startsAt ?? 0) - (inputs[b]?.startsAt ?? 0))) {
-            const input = inputs[i] as OpenSlotInput;
-            const slotId = slotIdFor(input.stylist, input.startsAt);
-            const clash =
-              overlapping(models.availability, input.stylist, input.startsAt, input.endsAt, slotId)[0]?.slotId ??
-              accepted.find(
-                (a) => a.startsAt < input.endsAt && input.startsAt < a.endsAt && a.startsAt !== input.startsAt,
-              )?.i;
-            if (clash !== undefined) {
-              const what = typeof clash === 'string' ? clash : 'another slot in this request';
-              outcomes[i] = {
-                ok: false,
-                error: new DomainError('slot_overlaps', `overlaps ${what} for the same stylist`),
-              };
-            } else accepted.push({ i, startsAt: input.startsAt, endsAt: input.endsAt });
-          }
-          await Promise.all(
-            accepted.map(async ({ i }) => {
-              const input = inputs[i] as OpenSlotInput;
-              const slotId = slotIdFor(input.stylist, input.startsAt);
-              outcomes[i] = await execute(slotId, { type: 'open', slotId, ...input }, meta).then(
-                (result) => ({ ok: true as const, result }),
-                (error: unknown) => ({ ok: false as const, error }),
-              );
-            }),
-          );
-        }),
-      ),
-    );
-    return outcomes;
-  };
 
   // ---- public API ---------------------------------------------------------------------------
 
@@ -271,7 +194,7 @@ export const createEngine = (options: EngineOptions) => {
       return state === 'ready';
     },
     get activeActors() {
-      return actors.size;
+      return registry.size;
     },
     get mailboxDepth() {
       return mailboxes.totalDepth;
@@ -392,7 +315,7 @@ export const createEngine = (options: EngineOptions) => {
       state = 'stopping';
       await mailboxes.idle();
       projector.stop();
-      for (const slotId of [...actors.keys()]) drop(slotId);
+      registry.dropAll();
       state = 'stopped';
     },
   };
