@@ -14,8 +14,12 @@ export const stylistSlug = (stylist: string): string =>
     .slice(0, SLUG_MAX)
     .replace(/-+$/g, '');
 
-/** `2026-11-25T09:00:00.000Z` → `20261125T0900Z` (minute precision, UTC). */
+const MAX_DATE_MS = 8.64e15; // the ECMAScript Date range
+
+/** `2026-11-25T09:00:00.000Z` → `20261125T0900Z` (minute precision, UTC); `invalid` for a non-time. */
 const compactUtcMinute = (epochMs: number): string => {
+  // Any number can arrive from a request body; an invalid Date would throw in toISOString.
+  if (!Number.isFinite(epochMs) || Math.abs(epochMs) > MAX_DATE_MS) return 'invalid';
   const iso = new Date(epochMs).toISOString();
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;
 };

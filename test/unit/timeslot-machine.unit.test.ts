@@ -4,6 +4,7 @@ import {
   type DecideContext,
   decide,
   initialSlotState,
+  isSlotId,
   type SlotCommand,
   type SlotState,
   slotIdFor,
@@ -320,6 +321,19 @@ describe('owner actions', () => {
 });
 
 describe('slot ids', () => {
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, 9e15, -9e15])(
+    'never throw for a start of %s, and are not valid ids',
+    (startsAt) => {
+      expect(isSlotId(slotIdFor('Anna', startsAt))).toBe(false);
+      expect(() =>
+        decide(
+          initialSlotState,
+          { type: 'open', slotId: slotIdFor('Anna', startsAt), stylist: 'Anna', startsAt, endsAt: startsAt },
+          ctx(),
+        ),
+      ).toThrow(expect.objectContaining({ code: 'invalid_slot' }));
+    },
+  );
   it('derive from stylist and start', () => {
     expect(slotIdFor("Zoë O'Brien", Date.parse('2026-11-25T09:00:00Z'))).toBe('zoe-o-brien-20261125T0900Z');
   });
