@@ -74,8 +74,22 @@ export const createEngine = (options: EngineOptions) => {
   const reservesInFlight = new Map<string, number>();
   let state: 'created' | 'replaying' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'created';
 
+  // Reads fail like appends do: as `log_unavailable`, never as a raw adapter error.
+  const readSlotStream = (slotId: string) =>
+    log.readStream(streamIdOf(slotId)).catch((error: unknown) => {
+      logger?.error({ err: error, slotId }, 'reading a slot stream failed');
+      throw new EngineError('log_unavailable', 'the booking log is unavailable, try again', { cause: error });
+    });
+
+  /** An opened slot's stream, or slot_not_found. */
+  const openedStream = async (slotId: string) => {
+    const stream = isSlotId(slotId) ? await readSlotStream(slotId) : [];
+    if (stream.length === 0) throw new DomainError('slot_not_found', 'no such timeslot');
+    return stream;
+  };
+
   const registry = createActorRegistry({
-    log,
+    readSlotStream,
     machine,
     clock,
     maxIdle: options.maxIdleActors ?? 10_000,
@@ -291,20 +305,10 @@ export const createEngine = (options: EngineOptions) => {
     ) => execute(slotId, { type: 'cancelBooking', ...input }, meta),
 
     /** Every event of a slot with who and when, for the owner's audit. */
-    history: async (slotId: string) => {
-      if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
-      const stream = await log.readStream(streamIdOf(slotId));
-      if (stream.length === 0) throw new DomainError('slot_not_found', 'no such timeslot');
-      return slotHistory(stream);
-    },
+    history: async (slotId: string) => slotHistory(await openedStream(slotId)),
 
     /** The slot as it was at `at` (epoch ms), by replay; undefined if not yet opened then. */
-    stateAt: async (slotId: string, at: number) => {
-      if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
-      const stream = await log.readStream(streamIdOf(slotId));
-      if (stream.length === 0) throw new DomainError('slot_not_found', 'no such timeslot');
-      return slotStateAt(stream, at);
-    },
+    stateAt: async (slotId: string, at: number) => slotStateAt(await openedStream(slotId), at),
 
     /** Resolves when no command is queued or running (tests, graceful shutdown). */
     whenIdle: () => mailboxes.idle(),

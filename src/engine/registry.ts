@@ -1,6 +1,5 @@
-import type { timeslotMachineFor } from '../../machines/index.js';
+import type { RecordedEvent, timeslotMachineFor } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
-import type { EventLog } from '../eventlog/port.js';
 import { loadSlotActor, type SlotActor } from './slot-actor.js';
 
 // Virtual actors: a slot's actor exists only while it is useful. It is built on first use
@@ -10,7 +9,7 @@ import { loadSlotActor, type SlotActor } from './slot-actor.js';
 export type ActorRegistry = ReturnType<typeof createActorRegistry>;
 
 export const createActorRegistry = (options: {
-  log: EventLog;
+  readSlotStream: (slotId: string) => Promise<RecordedEvent[]>;
   machine: ReturnType<typeof timeslotMachineFor>;
   clock: Clock;
   maxIdle: number;
@@ -45,7 +44,13 @@ export const createActorRegistry = (options: {
         actors.set(slotId, warm);
         return warm;
       }
-      const actor = await loadSlotActor(options.log, options.machine, options.clock, slotId, options.onDeadline);
+      const actor = await loadSlotActor(
+        options.readSlotStream,
+        options.machine,
+        options.clock,
+        slotId,
+        options.onDeadline,
+      );
       actors.set(slotId, actor);
       evictIdle(); // reads and refusals activate actors too, not only successful appends
       return actor;

@@ -1,14 +1,13 @@
 import { createActor, transition, type Actor as XActor } from 'xstate';
 import {
+  type RecordedEvent,
   type SlotState,
   stateOf,
-  streamIdOf,
   type TimeslotEvent,
   type timeslotMachineFor,
   toDomainEvent,
 } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
-import type { EventLog } from '../eventlog/port.js';
 
 // One live timeslot: its XState actor (with the hold timer armed on the engine's clock)
 // and the revision of the last event it has applied, which is what the next append must
@@ -29,13 +28,13 @@ export type SlotActor = {
 };
 
 export const loadSlotActor = async (
-  log: EventLog,
+  readSlotStream: (slotId: string) => Promise<RecordedEvent[]>,
   machine: Machine,
   clock: Clock,
   slotId: string,
   onDeadline: (slotId: string, holdId: string) => void,
 ): Promise<SlotActor> => {
-  const stream = await log.readStream(streamIdOf(slotId));
+  const stream = await readSlotStream(slotId);
   const actor: XActor<Machine> = createActor(machine, { clock });
   actor.on('holdDeadlinePassed', (event) => onDeadline(slotId, event.holdId));
   actor.start();

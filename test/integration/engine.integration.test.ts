@@ -178,6 +178,34 @@ describe('engine failure handling', () => {
     await engine.stop();
   });
 
+  it('answers a failing read as log_unavailable, for commands and for history alike', async () => {
+    const clock = simulatedClock();
+    const inner = createMemoryLog({ clock });
+    let readsFail = false;
+    const flaky: EventLog = {
+      ...inner,
+      readStream: (streamId) => (readsFail ? Promise.reject(new Error('disk on fire')) : inner.readStream(streamId)),
+    };
+    const engine = createEngine({
+      log: flaky,
+      clock: clock as Clock,
+      holdSeconds: 180,
+      maxHoldsPerClient: 2,
+      maxIdleActors: 0,
+    });
+    await engine.start();
+    const slot = (await engine.open(anna(4), OWNER)).slot.slot?.slotId ?? '';
+    await engine.open(anna(5), OWNER); // with no idle actors kept, the first slot's actor is let go
+    expect(engine.activeActors).toBe(1);
+    readsFail = true;
+    await expect(engine.reserve(slot, 'a')).rejects.toMatchObject({ code: 'log_unavailable' });
+    await expect(engine.history(slot)).rejects.toMatchObject({ code: 'log_unavailable' });
+    await expect(engine.stateAt(slot, clock.now())).rejects.toMatchObject({ code: 'log_unavailable' });
+    readsFail = false;
+    await expect(engine.reserve(slot, 'a')).resolves.toMatchObject({ slot: { status: 'reserved' } });
+    await engine.stop();
+  });
+
   it('two engines on one log: a stale actor reloads and decides again; only one hold wins', async () => {
     const clock = simulatedClock();
     const store = createMemoryStore();
