@@ -16,6 +16,18 @@ export type Config = {
   maxHoldsPerClient: number;
   mailboxCapacity: number;
   demo: boolean;
+  /** Clients may cancel their own booking until this many hours before it starts. */
+  cancelCutoffHours: number;
+  /** Reserve/book/cancel requests and new sessions per IP per minute; 0 turns limiting off. */
+  rateLimitPerMinute: number;
+  maxHoldsPerIp: number;
+  /** Signs session cookies; generated and kept in DATA_DIR when unset. */
+  sessionSecret: string | undefined;
+  /** Behind a reverse proxy, take the client's IP from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** Origins allowed to call the API from other sites; none by default. */
+  corsOrigins: string[];
+  salonName: string;
 };
 
 export class ConfigError extends Error {
@@ -34,6 +46,13 @@ const integer = (env: Env, name: string, fallback: number, min: number, max: num
   return value;
 };
 
+const flag = (env: Env, name: string, fallback: boolean): boolean => {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return fallback;
+  if (raw !== '0' && raw !== '1') throw new ConfigError(`${name} must be 0 or 1 (got "${raw}")`);
+  return raw === '1';
+};
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const loadConfig = (env: Env = process.env): Config => {
@@ -41,8 +60,20 @@ export const loadConfig = (env: Env = process.env): Config => {
   if (!IANAZone.isValidZone(salonTz)) throw new ConfigError(`SALON_TZ must be an IANA time zone (got "${salonTz}")`);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const demo = (env.DEMO ?? '1').trim();
-  if (demo !== '0' && demo !== '1') throw new ConfigError('DEMO must be 0 or 1');
+  const demo = flag(env, 'DEMO', true);
+  const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET must be at least 32 characters');
+  }
+  const corsOrigins = (env.CORS_ORIGIN ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGIN must list origins like https://salon.example (got "${origin}")`);
+    }
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -54,6 +85,13 @@ export const loadConfig = (env: Env = process.env): Config => {
     logLevel,
     maxHoldsPerClient: integer(env, 'MAX_HOLDS_PER_CLIENT', 2, 1, 100),
     mailboxCapacity: integer(env, 'MAILBOX_CAPACITY', 64, 1, 100_000),
-    demo: demo === '1',
+    demo,
+    cancelCutoffHours: integer(env, 'CANCEL_CUTOFF_HOURS', 24, 0, 24 * 30),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30, 0, 1_000_000),
+    maxHoldsPerIp: integer(env, 'MAX_HOLDS_PER_IP', 10, 1, 10_000),
+    sessionSecret,
+    trustProxy: flag(env, 'TRUST_PROXY', false),
+    corsOrigins,
+    salonName: env.SALON_NAME?.trim() || 'Holdfast salon',
   };
 };

@@ -3,11 +3,17 @@ import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createEngine } from './engine/engine.js';
 import { createSqliteLog } from './eventlog/sqlite.js';
+import { timedAppends } from './eventlog/timed.js';
+import { buildApp } from './http/app.js';
+import { defaultHttpSettings } from './http/context.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { openDemoSchedule } from './schedule/demo.js';
+import { loadSecrets } from './secrets.js';
 
-// The process entry: read configuration, open the log, replay, serve. The HTTP/WebSocket
-// API is the next step (see README "Status"); until then this runs the engine alone.
+// The process entry: read configuration, open the log, listen (readyz says 503 while the
+// log replays), replay, open the demo schedule on a first start, serve. SIGTERM/SIGINT
+// stop accepting, finish the commands in flight, close the log.
 
 const main = async (): Promise<void> => {
   const config = loadConfig();
@@ -17,8 +23,17 @@ const main = async (): Promise<void> => {
       'EVENTSTORE_URL is set, but the EventStoreDB adapter is not built yet; unset it to use SQLite',
     );
   }
-  const log = createSqliteLog({ path: join(config.dataDir, 'holdfast.db') });
-  logger.info({ log: log.kind }, 'event log opened');
+  const secrets = loadSecrets(config.dataDir, { ownerToken: config.ownerToken, sessionSecret: config.sessionSecret });
+  if (secrets.generatedOwnerTokenFile !== undefined) {
+    // Printed once, on the start that created it; afterwards it is only in the file.
+    process.stdout.write(
+      `\nOwner token (shown once; kept in ${secrets.generatedOwnerTokenFile}):\n  ${secrets.ownerToken}\n\n`,
+    );
+  }
+
+  const metrics = createMetrics();
+  const log = timedAppends(createSqliteLog({ path: join(config.dataDir, 'holdfast.db') }), metrics.observeAppend);
+  logger.info({ log: log.kind, dataDir: config.dataDir }, 'event log opened');
   const engine = createEngine({
     log,
     clock: systemClock,
@@ -27,6 +42,44 @@ const main = async (): Promise<void> => {
     mailboxCapacity: config.mailboxCapacity,
     logger,
   });
+  const app = await buildApp({
+    engine,
+    clock: systemClock,
+    metrics,
+    secrets,
+    logger,
+    settings: {
+      ...defaultHttpSettings,
+      salonTz: config.salonTz,
+      salonName: config.salonName,
+      cancelCutoffHours: config.cancelCutoffHours,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      maxHoldsPerIp: config.maxHoldsPerIp,
+      trustProxy: config.trustProxy,
+      corsOrigins: config.corsOrigins,
+    },
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing commands in flight');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    await app.close(); // stops accepting; waits for requests in flight; closes WebSockets
+    await engine.stop();
+    await log.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
   const started = Date.now();
   await engine.start();
   logger.info({ ms: Date.now() - started, position: engine.models.position }, 'replayed the log');
@@ -35,25 +88,6 @@ const main = async (): Promise<void> => {
     const opened = await openDemoSchedule(engine, systemClock.now(), config.salonTz);
     logger.info({ opened, zone: config.salonTz }, 'opened the demo schedule (DEMO=0 to skip)');
   }
-
-  // Nothing else holds the event loop open until the HTTP server arrives.
-  const keepAlive = setInterval(() => {
-    logger.debug({ actors: engine.activeActors, mailboxDepth: engine.mailboxDepth }, 'engine alive');
-  }, 60_000);
-
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing commands in flight');
-    clearInterval(keepAlive);
-    await engine.stop();
-    await log.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 };
 
 main().catch((error: unknown) => {

@@ -26,7 +26,7 @@ import { type EventLog, expectedFor, isVersionConflict } from '../eventlog/port.
 import { EngineError } from './errors.js';
 import { type IdSource, randomIds } from './ids.js';
 import { createMailboxes } from './mailbox.js';
-import { type OpenSlotInput, openSlots, type OpenOutcome as SlotOpenOutcome } from './open-slots.js';
+import { type OpenSlotInput, openSlots, precheckOpen, type OpenOutcome as SlotOpenOutcome } from './open-slots.js';
 import { type CommittedListener, createProjector } from './projector.js';
 import { createActorRegistry } from './registry.js';
 
@@ -252,6 +252,9 @@ export const createEngine = (options: EngineOptions) => {
     },
 
     openMany,
+
+    /** Why each of these opens would be refused right now (index → error), writing nothing. */
+    precheckOpen: (inputs: readonly OpenSlotInput[]) => precheckOpen(inputs, models.availability, clock.now()),
 
     reserve: async (slotId: string, clientId: string, meta?: Partial<CommandMeta>): Promise<CommandResult> => {
       const holds = liveHoldsOf(models.availability, clientId, clock.now());

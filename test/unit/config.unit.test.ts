@@ -12,6 +12,11 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       demo: true,
       eventstoreUrl: undefined,
+      cancelCutoffHours: 24,
+      rateLimitPerMinute: 30,
+      maxHoldsPerIp: 10,
+      trustProxy: false,
+      corsOrigins: [],
     });
     expect(config.dataDir.endsWith('/data')).toBe(true);
   });
@@ -28,6 +33,13 @@ describe('configuration from the environment', () => {
       MAX_HOLDS_PER_CLIENT: '3',
       DEMO: '0',
       EVENTSTORE_URL: 'esdb://localhost:2113?tls=false',
+      CANCEL_CUTOFF_HOURS: '48',
+      RATE_LIMIT_PER_MINUTE: '0',
+      MAX_HOLDS_PER_IP: '4',
+      SESSION_SECRET: 'x'.repeat(40),
+      TRUST_PROXY: '1',
+      CORS_ORIGIN: 'https://salon.example, http://localhost:5173',
+      SALON_NAME: 'Chez Anna',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -40,6 +52,13 @@ describe('configuration from the environment', () => {
       maxHoldsPerClient: 3,
       demo: false,
       eventstoreUrl: 'esdb://localhost:2113?tls=false',
+      cancelCutoffHours: 48,
+      rateLimitPerMinute: 0,
+      maxHoldsPerIp: 4,
+      sessionSecret: 'x'.repeat(40),
+      trustProxy: true,
+      corsOrigins: ['https://salon.example', 'http://localhost:5173'],
+      salonName: 'Chez Anna',
     });
   });
 
@@ -52,6 +71,12 @@ describe('configuration from the environment', () => {
     ['LOG_LEVEL', 'loud'],
     ['DEMO', 'yes'],
     ['MAX_HOLDS_PER_CLIENT', '-1'],
+    ['CANCEL_CUTOFF_HOURS', 'a day'],
+    ['RATE_LIMIT_PER_MINUTE', '-5'],
+    ['MAX_HOLDS_PER_IP', '0'],
+    ['SESSION_SECRET', 'short'],
+    ['TRUST_PROXY', 'yes'],
+    ['CORS_ORIGIN', '*'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import { adminSchemas } from './admin-schemas.js';
+import { ApiError } from './api-error.js';
+import type { HttpDeps, RouteContext } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { createIpHoldLimit } from './ip-holds.js';
+import { liveRoutes } from './live.js';
+import { createManageTokens } from './manage-token.js';
+import { ownerAuthHook } from './owner-auth.js';
+import { adminBookingRoutes } from './routes/admin-bookings.js';
+import { adminScheduleRoutes } from './routes/admin-schedule.js';
+import { adminSlotRoutes } from './routes/admin-slots.js';
+import { bookingRoutes } from './routes/bookings.js';
+import { healthRoutes } from './routes/health.js';
+import { timeslotRoutes } from './routes/timeslots.js';
+import { sharedSchemas } from './schemas.js';
+import { sessionHook } from './session.js';
+
+// The Fastify app, built from its dependencies and never listening by itself (src/main.ts
+// does), so tests drive the very same app with inject() or over a socket.
+
+const BODY_LIMIT = 16 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** A caller's X-Request-Id when it is sane, else a fresh one; stored with the events it causes. */
+const requestIdOf = (header: string | string[] | undefined): string =>
+  typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+
+/** Logged URLs never carry a manage token. */
+const redactUrl = (url: string): string => url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+
+export const buildApp = async (deps: HttpDeps) => {
+  const { settings, engine } = deps;
+  const base = Fastify({
+    ...(deps.logger !== undefined ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: settings.trustProxy,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
+    // Our own onResponse line replaces Fastify's two per request (and redacts tokens).
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+  installErrorHandling(base);
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  for (const schema of [...sharedSchemas, ...adminSchemas]) app.addSchema(schema);
+
+  // One log line per request, without query secrets or bodies (customer details stay out).
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1_000,
+    );
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  // A POST without a body is the same as an empty JSON object (the seed sends {user_id}; curl sends nothing).
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = {};
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    // /docs (Swagger UI) needs its own scripts and styles; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        // A salon may run this on plain HTTP inside its network; do not force https.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  if (settings.corsOrigins.length > 0) {
+    await app.register(cors, { origin: settings.corsOrigins, credentials: true });
+  }
+  await app.register(cookie, { secret: deps.secrets.sessionSecret, hook: 'onRequest' });
+  await app.register(rateLimit, {
+    global: false,
+    timeWindow: 60_000,
+    max: Math.max(1, settings.rateLimitPerMinute),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, 'rate_limited', `too many requests; try again in ${context.after}`, {
+        'retry-after': String(Math.ceil(context.ttl / 1_000)),
+      }),
+  });
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 } });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Holdfast booking API',
+        version: '1',
+        description:
+          'Timeslot booking for a salon. Clients are identified by a session cookie the server sets on their ' +
+          'first request; owner endpoints need `Authorization: Bearer <OWNER_TOKEN>`. Errors are ' +
+          '`{error: "<code>", message}`. Live updates: WebSocket `/api/live` (owner: `/api/admin/live`).',
+      },
+      components: { securitySchemes: { owner: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const ctx: RouteContext = {
+    ...deps,
+    manageTokens: createManageTokens(deps.secrets.sessionSecret),
+    ipHolds: createIpHoldLimit({
+      max: settings.maxHoldsPerIp,
+      availability: engine.models.availability,
+      clock: deps.clock,
+    }),
+  };
+  const limitsOn = settings.rateLimitPerMinute > 0;
+
+  await app.register(healthRoutes(ctx));
+
+  // Client API: every request carries a session (the identity); nothing is served mid-replay.
+  await app.register(async (api) => {
+    api.decorateRequest('clientId', '');
+    api.addHook('onRequest', async () => {
+      if (!engine.ready) throw new ApiError(503, 'not_ready', 'starting up: try again shortly', { 'retry-after': '1' });
+    });
+    api.addHook(
+      'onRequest',
+      sessionHook(limitsOn ? app.createRateLimit({ max: settings.rateLimitPerMinute, timeWindow: 60_000 }) : undefined),
+    );
+    await api.register(timeslotRoutes(ctx));
+    await api.register(bookingRoutes(ctx));
+  });
+
+  // Owner API: bearer token, compared in constant time; repeated wrong guesses are limited.
+  await app.register(async (admin) => {
+    admin.addHook(
+      'onRequest',
+      ownerAuthHook(
+        deps.secrets.ownerToken,
+        limitsOn ? app.createRateLimit({ max: 10, timeWindow: 60_000 }) : undefined,
+      ),
+    );
+    admin.addHook('onRequest', async () => {
+      if (!engine.ready) throw new ApiError(503, 'not_ready', 'starting up: try again shortly', { 'retry-after': '1' });
+    });
+    await admin.register(adminScheduleRoutes(ctx));
+    await admin.register(adminSlotRoutes(ctx));
+    await admin.register(adminBookingRoutes(ctx));
+  });
+
+  await app.register(liveRoutes(ctx));
+  deps.metrics.watch(engine, deps.clock);
+  return app;
+};
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

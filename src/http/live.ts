@@ -1,0 +1,196 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { slotIdOfStream } from '../../machines/index.js';
+import { type SlotSummary, slotsBetween } from '../../projections/index.js';
+import type { RouteContext } from './context.js';
+import { bearerOf, ownerTokenMatches } from './owner-auth.js';
+import { sessionOf } from './session.js';
+import { parseRange } from './time-range.js';
+import { ownerSlot, publicSlot } from './views.js';
+
+// Live slot changes over WebSocket. On connect: a snapshot with the log position it was
+// taken at; then one message per changed slot, sent only after its event is durable and
+// folded into the read models. Clients see the public view (their own hold as theirs,
+// every other taken slot as "unavailable"); the owner stream carries full detail.
+// A client that lost messages sends {"type":"resync"} (or reconnects) for a new snapshot.
+// A client that cannot keep up is disconnected, not buffered for without bound.
+
+type Connection = {
+  socket: WebSocket;
+  /** The session's client id; undefined for the owner and for clients with no session yet. */
+  viewer: string | undefined;
+  owner: boolean;
+  alive: boolean;
+  query: { from?: string; to?: string; stylist?: string };
+};
+
+export const CLOSE_TOO_SLOW = 4008;
+export const CLOSE_UNAUTHORISED = 4001;
+const OWNER_AUTH_MS = 5_000;
+const OPEN = 1;
+
+const stringQuery = (request: FastifyRequest): Connection['query'] => {
+  const raw = (request.query ?? {}) as Record<string, unknown>;
+  const pick = (name: string) =>
+    typeof raw[name] === 'string' && raw[name] !== '' ? (raw[name] as string) : undefined;
+  const from = pick('from');
+  const to = pick('to');
+  const stylist = pick('stylist');
+  return { ...(from && { from }), ...(to && { to }), ...(stylist && { stylist }) };
+};
+
+export const liveRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { engine, clock, settings, metrics } = ctx;
+    const connections = new Set<Connection>();
+
+    const view = (conn: Connection, slot: SlotSummary, now: number) =>
+      conn.owner ? ownerSlot(slot, engine.models, now) : publicSlot(slot, conn.viewer, now);
+
+    const drop = (conn: Connection, code: number, reason: string): void => {
+      connections.delete(conn);
+      metrics.wsClients.set(connections.size);
+      if (conn.socket.readyState === OPEN) conn.socket.close(code, reason);
+      // A client too slow to read will not read our close frame either.
+      setTimeout(() => conn.socket.terminate(), 1_000).unref();
+    };
+
+    const send = (conn: Connection, message: unknown): void => {
+      if (conn.socket.readyState !== OPEN) return;
+      if (conn.socket.bufferedAmount > settings.maxBufferedBytes) {
+        drop(conn, CLOSE_TOO_SLOW, 'too slow: reconnect to resync');
+        return;
+      }
+      conn.socket.send(JSON.stringify(message));
+    };
+
+    const snapshot = (conn: Connection): void => {
+      const now = clock.now();
+      let range: { from: number; to: number };
+      try {
+        range = parseRange(conn.query, settings.salonTz, now);
+      } catch (error) {
+        send(conn, { type: 'error', error: 'invalid_range', message: (error as Error).message });
+        drop(conn, 1008, 'invalid range');
+        return;
+      }
+      const slots = slotsBetween(engine.models.availability, {
+        ...range,
+        ...(conn.query.stylist !== undefined && { stylist: conn.query.stylist }),
+      });
+      send(conn, {
+        type: 'snapshot',
+        position: engine.models.position,
+        from: new Date(range.from).toISOString(),
+        to: new Date(range.to).toISOString(),
+        timeslots: slots.map((s) => view(conn, s, now)),
+      });
+    };
+
+    // Coalesce: the events of one append (say an expiry and a new hold) make one message.
+    const changed = new Set<string>();
+    let flushing = false;
+    const flush = (): void => {
+      flushing = false;
+      const now = clock.now();
+      for (const slotId of changed) {
+        const slot = engine.models.availability.slots.get(slotId);
+        if (slot === undefined) continue;
+        for (const conn of connections) {
+          send(conn, { type: 'slot', position: engine.models.position, timeslot: view(conn, slot, now) });
+        }
+      }
+      changed.clear();
+    };
+    const unsubscribe = engine.onCommitted((event) => {
+      const slotId = slotIdOfStream(event.streamId);
+      if (slotId === undefined || connections.size === 0) return;
+      changed.add(slotId);
+      if (!flushing) {
+        flushing = true;
+        queueMicrotask(flush);
+      }
+    });
+
+    const heartbeat = setInterval(() => {
+      for (const conn of connections) {
+        if (!conn.alive) {
+          drop(conn, 1001, 'no heartbeat');
+          continue;
+        }
+        conn.alive = false;
+        conn.socket.ping();
+      }
+    }, settings.heartbeatMs);
+    heartbeat.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+
+    const accept = (socket: WebSocket, conn: Connection, authorised: boolean): void => {
+      let authed = authorised;
+      socket.on('pong', () => {
+        conn.alive = true;
+      });
+      socket.on('close', () => {
+        connections.delete(conn);
+        metrics.wsClients.set(connections.size);
+      });
+      socket.on('message', (data) => {
+        conn.alive = true;
+        let message: { type?: unknown; token?: unknown };
+        try {
+          message = JSON.parse(String(data)) as typeof message;
+        } catch {
+          send(conn, { type: 'error', error: 'invalid_json', message: 'messages are JSON' });
+          return;
+        }
+        if (!authed) {
+          if (message.type === 'auth' && ownerTokenMatches(ctx.secrets.ownerToken, String(message.token ?? ''))) {
+            authed = true;
+            start();
+          } else {
+            socket.close(CLOSE_UNAUTHORISED, 'owner token required');
+          }
+          return;
+        }
+        if (message.type === 'resync') snapshot(conn);
+        else if (message.type === 'ping') send(conn, { type: 'pong', position: engine.models.position });
+        else
+          send(conn, { type: 'error', error: 'unknown_message', message: 'send {"type":"resync"} or {"type":"ping"}' });
+      });
+      const start = (): void => {
+        if (!engine.ready) {
+          socket.close(1013, 'starting up: try again shortly');
+          return;
+        }
+        connections.add(conn);
+        metrics.wsClients.set(connections.size);
+        snapshot(conn);
+      };
+      if (authed) start();
+      else
+        setTimeout(
+          () => !authed && socket.readyState === OPEN && socket.close(CLOSE_UNAUTHORISED, 'owner token required'),
+          OWNER_AUTH_MS,
+        ).unref();
+    };
+
+    app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
+      accept(
+        socket,
+        { socket, viewer: sessionOf(request), owner: false, alive: true, query: stringQuery(request) },
+        true,
+      );
+    });
+
+    // Browsers cannot set headers on a WebSocket: the owner may authenticate with the
+    // Authorization header or, within 5 s, a first message {"type":"auth","token":"…"}.
+    app.get('/api/admin/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
+      const byHeader = ownerTokenMatches(ctx.secrets.ownerToken, bearerOf(request.headers.authorization));
+      accept(socket, { socket, viewer: undefined, owner: true, alive: true, query: stringQuery(request) }, byHeader);
+    });
+  };

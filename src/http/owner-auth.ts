@@ -1,0 +1,39 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error.js';
+
+// Owner endpoints take `Authorization: Bearer <OWNER_TOKEN>`. Both sides are hashed first
+// so the comparison takes the same time whatever the length or content of a guess.
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+export const ownerTokenMatches = (expected: string, presented: string | undefined): boolean =>
+  presented !== undefined && timingSafeEqual(digest(expected), digest(presented));
+
+export const bearerOf = (header: string | undefined): string | undefined => {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+};
+
+type FailureCheck = (
+  request: FastifyRequest,
+  options?: { increment?: boolean },
+) => Promise<{ isAllowed: boolean; isExceeded?: boolean }>;
+
+/** onRequest hook for /api/admin; wrong guesses are limited per IP when rate limiting is on. */
+export const ownerAuthHook =
+  (ownerToken: string, limitFailures?: FailureCheck) =>
+  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (limitFailures !== undefined) {
+      const status = await limitFailures(request, { increment: false });
+      if (!status.isAllowed && status.isExceeded === true) {
+        throw new ApiError(429, 'rate_limited', 'too many failed owner logins; try again later', {
+          'retry-after': '60',
+        });
+      }
+    }
+    if (ownerTokenMatches(ownerToken, bearerOf(request.headers.authorization))) return;
+    if (limitFailures !== undefined) await limitFailures(request);
+    reply.header('www-authenticate', 'Bearer realm="holdfast-owner"');
+    throw new ApiError(401, 'unauthorized', 'owner endpoints need Authorization: Bearer <OWNER_TOKEN>');
+  };

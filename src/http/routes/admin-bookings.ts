@@ -1,0 +1,105 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DateTime } from 'luxon';
+import { Type } from 'typebox';
+import { bookingsBetween, heldSlots, holdIsLive } from '../../../projections/index.js';
+import { AdminRangeQuery, ReasonBody } from '../admin-schemas.js';
+import { ApiError } from '../api-error.js';
+import type { RouteContext } from '../context.js';
+import { BookingParams, errorResponses } from '../schemas.js';
+import { parseRange } from '../time-range.js';
+import { bookingView, ownerSlot } from '../views.js';
+
+// The owner's book: bookings by day (cancelled ones too, marked), the holds running now,
+// and cancelling any booking at any time (the client-side cut-off does not apply).
+
+const tags = ['owner'];
+const security = [{ owner: [] }];
+
+export const adminBookingRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { engine, clock, settings } = ctx;
+    const cutoffMs = settings.cancelCutoffHours * 3_600_000;
+
+    app.get(
+      '/api/admin/bookings',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Bookings by appointment time (default: from the start of today, 31 days)',
+          querystring: Type.Object({
+            ...AdminRangeQuery.properties,
+            status: Type.Optional(Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')])),
+          }),
+          response: { 200: Type.Object({ bookings: Type.Array(Type.Ref('Booking')) }), ...errorResponses(400, 401) },
+        },
+      },
+      async (request) => {
+        const now = clock.now();
+        const today = DateTime.fromMillis(now, { zone: settings.salonTz }).startOf('day').toMillis();
+        const { from, to } = parseRange(request.query, settings.salonTz, today);
+        const { stylist, status } = request.query;
+        const bookings = bookingsBetween(engine.models.bookings, from, to).filter(
+          (b) =>
+            (status === undefined || b.status === status) &&
+            (stylist === undefined || b.stylist.toLowerCase() === stylist.toLowerCase()),
+        );
+        return { bookings: bookings.map((b) => bookingView(b, { now, cancelCutoffMs: cutoffMs })) };
+      },
+    );
+
+    app.get(
+      '/api/admin/holds',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Holds running now, soonest to lapse first',
+          response: { 200: Type.Object({ holds: Type.Array(Type.Ref('OwnerSlot')) }), ...errorResponses(401) },
+        },
+      },
+      async () => {
+        const now = clock.now();
+        const live = heldSlots(engine.models.availability)
+          .filter((s) => holdIsLive(s, now))
+          .sort((a, b) => (a.hold?.expiresAt ?? 0) - (b.hold?.expiresAt ?? 0));
+        return { holds: live.map((s) => ownerSlot(s, engine.models, now)) };
+      },
+    );
+
+    app.post(
+      '/api/admin/bookings/:ref/cancel',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Cancel a booking (the slot becomes available again)',
+          params: BookingParams,
+          body: ReasonBody,
+          response: {
+            200: Type.Object({ message: Type.String(), booking: Type.Ref('Booking') }),
+            ...errorResponses(401, 404, 409, 503),
+          },
+        },
+      },
+      async (request) => {
+        const booking = engine.models.bookings.byId.get(request.params.ref.toUpperCase());
+        if (booking === undefined) throw new ApiError(404, 'booking_not_found', 'no booking with that reference');
+        const view = () =>
+          bookingView(engine.models.bookings.byId.get(booking.bookingId) ?? booking, {
+            now: clock.now(),
+            cancelCutoffMs: cutoffMs,
+          });
+        if (booking.status === 'cancelled') return { message: 'This booking was already cancelled.', booking: view() };
+        const reason = request.body.reason;
+        await engine.cancelBooking(
+          booking.slotId,
+          { by: 'owner', bookingId: booking.bookingId, ...(reason !== undefined && { reason }) },
+          { actor: { kind: 'owner' }, requestId: request.id },
+        );
+        request.log.info({ reference: booking.bookingId }, 'booking cancelled by owner');
+        return { message: 'Booking cancelled.', booking: view() };
+      },
+    );
+  };

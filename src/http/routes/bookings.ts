@@ -1,0 +1,111 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { BookingRecord } from '../../../projections/index.js';
+import { ApiError } from '../api-error.js';
+import { bookingInvite } from '../calendar.js';
+import type { RouteContext } from '../context.js';
+import { BookingParams, errorResponses, ManageBody, ManageQuery } from '../schemas.js';
+import { bookingView } from '../views.js';
+
+// A client's own booking, from the phone that booked it (its session) or from anywhere
+// with the private manage token. Unknown reference and wrong token get the same 404, so
+// references cannot be probed.
+
+const tags = ['bookings'];
+
+export const bookingRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { engine, clock, settings } = ctx;
+    const cutoffMs = settings.cancelCutoffHours * 3_600_000;
+
+    const authorised = (ref: string, clientId: string, token: string | undefined): BookingRecord => {
+      const booking = engine.models.bookings.byId.get(ref.toUpperCase());
+      const allowed =
+        booking !== undefined && (booking.clientId === clientId || ctx.manageTokens.verify(booking.bookingId, token));
+      if (!allowed) throw new ApiError(404, 'booking_not_found', 'no booking with that reference and token');
+      return booking;
+    };
+    const view = (booking: BookingRecord) =>
+      bookingView(booking, {
+        now: clock.now(),
+        cancelCutoffMs: cutoffMs,
+        manageToken: ctx.manageTokens.issue(booking.bookingId),
+      });
+
+    app.get(
+      '/api/bookings/:ref',
+      {
+        schema: {
+          tags,
+          summary: 'Your booking',
+          params: BookingParams,
+          querystring: ManageQuery,
+          response: { 200: Type.Object({ booking: Type.Ref('Booking') }), ...errorResponses(400, 404) },
+        },
+      },
+      async (request) => ({ booking: view(authorised(request.params.ref, request.clientId, request.query.token)) }),
+    );
+
+    app.post(
+      '/api/bookings/:ref/cancel',
+      {
+        config: settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {},
+        schema: {
+          tags,
+          summary: `Cancel your booking (until CANCEL_CUTOFF_HOURS before it starts)`,
+          params: BookingParams,
+          querystring: ManageQuery,
+          body: ManageBody,
+          response: {
+            200: Type.Object({ message: Type.String(), booking: Type.Ref('Booking') }),
+            ...errorResponses(400, 404, 409, 429, 503),
+          },
+        },
+      },
+      async (request) => {
+        const token = request.body.token ?? request.query.token;
+        const booking = authorised(request.params.ref, request.clientId, token);
+        if (booking.status === 'cancelled')
+          return { message: 'This booking was already cancelled.', booking: view(booking) };
+        if (clock.now() > booking.startsAt - cutoffMs) {
+          throw new ApiError(
+            409,
+            'cancel_cutoff_passed',
+            `bookings can be cancelled online until ${settings.cancelCutoffHours} hours before; please call the salon`,
+          );
+        }
+        await engine.cancelBooking(
+          booking.slotId,
+          { by: 'client', bookingId: booking.bookingId },
+          { actor: { kind: 'client', id: request.clientId }, requestId: request.id },
+        );
+        const after = engine.models.bookings.byId.get(booking.bookingId) ?? booking;
+        request.log.info({ reference: booking.bookingId }, 'booking cancelled by client');
+        return { message: 'Booking cancelled.', booking: view(after) };
+      },
+    );
+
+    app.get(
+      '/api/bookings/:ref/calendar.ics',
+      {
+        schema: {
+          tags,
+          summary: 'Your booking as a calendar invite',
+          params: BookingParams,
+          querystring: ManageQuery,
+          response: {
+            200: Type.String({ description: 'text/calendar' }),
+            ...errorResponses(400, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const booking = authorised(request.params.ref, request.clientId, request.query.token);
+        return reply
+          .type('text/calendar; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${booking.bookingId}.ics"`)
+          .send(bookingInvite(booking, settings.salonName));
+      },
+    );
+  };

@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ApiError } from '../api-error.js';
+import type { RouteContext } from '../context.js';
+import { errorResponses } from '../schemas.js';
+
+// Liveness (the process answers), readiness (the log is replayed and expired holds are
+// settled: send traffic), and Prometheus metrics.
+
+export const healthRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const tags = ['operations'];
+    app.get(
+      '/healthz',
+      { schema: { tags, summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+      async () => ({ status: 'ok' as const }),
+    );
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags,
+          summary: 'Readiness: 503 until start-up replay is done',
+          response: {
+            200: Type.Object({ status: Type.Literal('ready'), position: Type.Integer() }),
+            ...errorResponses(503),
+          },
+        },
+      },
+      async () => {
+        if (!ctx.engine.ready) {
+          throw new ApiError(503, 'not_ready', 'replaying the booking log', { 'retry-after': '1' });
+        }
+        return { status: 'ready' as const, position: ctx.engine.models.position };
+      },
+    );
+    app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) =>
+      reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+    );
+  };

@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { slotsBetween } from '../../../projections/index.js';
+import type { RouteContext } from '../context.js';
+import {
+  BookBody,
+  BookReply,
+  errorResponses,
+  MessageAndSlot,
+  ReserveReply,
+  SlotIdParams,
+  TimeslotQuery,
+} from '../schemas.js';
+import { parseRange } from '../time-range.js';
+import { bookingView, publicSlot, secondsLeft } from '../views.js';
+
+// The seed's contract: list, reserve (409 when taken), book and cancel (400 without a live
+// hold of yours). The caller is the session; `user_id` in a body is ignored.
+
+const tags = ['timeslots'];
+
+export const timeslotRoutes =
+  (ctx: RouteContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { engine, clock, settings } = ctx;
+    const limited = settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {};
+    const meta = (requestId: string) => ({ requestId });
+
+    app.get(
+      '/api/timeslots',
+      {
+        schema: {
+          tags,
+          summary: 'Timeslots: available upcoming ones by default',
+          description:
+            'Defaults to available slots from now for 31 days. Your own hold shows as `reserved` (yours) with its ' +
+            '`expires_at`; `include=all` also lists slots you cannot take, as `unavailable`.',
+          querystring: TimeslotQuery,
+          response: { 200: Type.Array(Type.Ref('PublicSlot')), ...errorResponses(400, 503) },
+        },
+      },
+      async (request) => {
+        const now = clock.now();
+        const { from, to } = parseRange(request.query, settings.salonTz, now);
+        const query = {
+          from: Math.max(from, now),
+          to,
+          ...(request.query.stylist && { stylist: request.query.stylist }),
+        };
+        const all = request.query.include === 'all';
+        const views = slotsBetween(engine.models.availability, query).map((s) => publicSlot(s, request.clientId, now));
+        return all ? views : views.filter((v) => v.status === 'available' || v.yours);
+      },
+    );
+
+    app.post(
+      '/api/timeslots/:id/reserve',
+      {
+        config: limited,
+        schema: {
+          tags,
+          summary: 'Hold a timeslot for you alone (3 minutes by default)',
+          params: SlotIdParams,
+          response: { 200: ReserveReply, ...errorResponses(400, 404, 409, 429, 503) },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        const result = await ctx.ipHolds.reserve(request.ip, id, () =>
+          engine.reserve(id, request.clientId, meta(request.id)),
+        );
+        const now = clock.now();
+        const hold = result.slot.hold;
+        const expiresAt = hold?.expiresAt ?? now;
+        const slot = engine.models.availability.slots.get(id);
+        if (slot === undefined) throw new Error(`slot ${id} missing from read model`);
+        request.log.info({ slotId: id, expiresAt }, 'timeslot reserved');
+        return {
+          message: 'Timeslot reserved: complete your booking before it expires.',
+          timeslot: publicSlot(slot, request.clientId, now),
+          expires_at: new Date(expiresAt).toISOString(),
+          seconds_left: secondsLeft(expiresAt, now),
+        };
+      },
+    );
+
+    app.post(
+      '/api/timeslots/:id/book',
+      {
+        config: limited,
+        schema: {
+          tags,
+          summary: 'Confirm your hold as a booking',
+          params: SlotIdParams,
+          body: BookBody,
+          response: { 200: BookReply, ...errorResponses(400, 404, 409, 429, 503) },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        const result = await engine.book(id, request.clientId, request.body.customer, meta(request.id));
+        const ref = result.slot.booking?.bookingId ?? '';
+        const booking = engine.models.bookings.byId.get(ref);
+        const slot = engine.models.availability.slots.get(id);
+        if (booking === undefined || slot === undefined) throw new Error(`booking ${ref} missing from read model`);
+        const now = clock.now();
+        request.log.info({ slotId: id, reference: ref }, 'timeslot booked');
+        return {
+          message: 'Booked. Keep your reference and manage token to change or cancel.',
+          booking: bookingView(booking, {
+            now,
+            cancelCutoffMs: settings.cancelCutoffHours * 3_600_000,
+            manageToken: ctx.manageTokens.issue(ref),
+          }),
+          timeslot: publicSlot(slot, request.clientId, now),
+        };
+      },
+    );
+
+    app.post(
+      '/api/timeslots/:id/cancel',
+      {
+        config: limited,
+        schema: {
+          tags,
+          summary: 'Release your hold',
+          params: SlotIdParams,
+          response: { 200: MessageAndSlot, ...errorResponses(400, 404, 429, 503) },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        await engine.cancelHold(id, request.clientId, meta(request.id));
+        const slot = engine.models.availability.slots.get(id);
+        if (slot === undefined) throw new Error(`slot ${id} missing from read model`);
+        return { message: 'Reservation cancelled.', timeslot: publicSlot(slot, request.clientId, clock.now()) };
+      },
+    );
+  };

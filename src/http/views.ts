@@ -1,0 +1,105 @@
+import type { BookingRecord, ReadModels, SlotSummary } from '../../projections/index.js';
+import { holdIsLive } from '../../projections/index.js';
+
+// How a slot looks to whom. A client sees its own hold or booking as its own, and every
+// other taken slot only as "unavailable": never who holds it, never a customer's details.
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export const secondsLeft = (expiresAt: number, now: number): number =>
+  Math.max(0, Math.ceil((expiresAt - now) / 1_000));
+
+export type PublicSlotView = {
+  id: string;
+  start_time: string;
+  end_time: string;
+  stylist: string;
+  status: 'available' | 'unavailable' | 'reserved' | 'booked';
+  yours: boolean;
+  expires_at?: string;
+  seconds_left?: number;
+  reference?: string;
+  version: number;
+};
+
+/** A slot as `viewer` (a session's client id, or undefined) may see it at `now`. */
+export const publicSlot = (slot: SlotSummary, viewer: string | undefined, now: number): PublicSlotView => {
+  const base = {
+    id: slot.slotId,
+    start_time: iso(slot.startsAt),
+    end_time: iso(slot.endsAt),
+    stylist: slot.stylist,
+    version: slot.revision,
+  };
+  if (holdIsLive(slot, now) && slot.hold !== null) {
+    if (viewer !== undefined && slot.hold.clientId === viewer) {
+      const { expiresAt } = slot.hold;
+      return {
+        ...base,
+        status: 'reserved',
+        yours: true,
+        expires_at: iso(expiresAt),
+        seconds_left: secondsLeft(expiresAt, now),
+      };
+    }
+    return { ...base, status: 'unavailable', yours: false };
+  }
+  if (slot.status === 'booked' && slot.booking !== null) {
+    if (viewer !== undefined && slot.booking.clientId === viewer) {
+      return { ...base, status: 'booked', yours: true, reference: slot.booking.bookingId };
+    }
+    return { ...base, status: 'unavailable', yours: false };
+  }
+  // Available, or a lapsed hold whose expiry is not logged yet (a hold is a fact with a deadline).
+  const open = (slot.status === 'available' || slot.status === 'reserved') && slot.startsAt > now;
+  return { ...base, status: open ? 'available' : 'unavailable', yours: false };
+};
+
+export type BookingViewOptions = { now: number; cancelCutoffMs: number; manageToken?: string };
+
+export const bookingView = (booking: BookingRecord, options: BookingViewOptions) => ({
+  reference: booking.bookingId,
+  slot_id: booking.slotId,
+  stylist: booking.stylist,
+  start_time: iso(booking.startsAt),
+  end_time: iso(booking.endsAt),
+  status: booking.status,
+  customer: booking.customer,
+  booked_at: iso(booking.bookedAt),
+  ...(booking.cancelledAt !== undefined && { cancelled_at: iso(booking.cancelledAt) }),
+  cancellable_until: iso(booking.startsAt - options.cancelCutoffMs),
+  ...(options.manageToken !== undefined && { manage_token: options.manageToken }),
+});
+
+/** The owner sees everything: the real status, holds with their deadline, bookings with the customer. */
+export const ownerSlot = (slot: SlotSummary, models: ReadModels, now: number) => {
+  const live = holdIsLive(slot, now);
+  const booking = slot.booking === null ? undefined : models.bookings.byId.get(slot.booking.bookingId);
+  return {
+    id: slot.slotId,
+    start_time: iso(slot.startsAt),
+    end_time: iso(slot.endsAt),
+    stylist: slot.stylist,
+    status: slot.status === 'reserved' && !live ? ('available' as const) : slot.status,
+    hold:
+      live && slot.hold !== null
+        ? {
+            client: slot.hold.clientId,
+            reserved_at: iso(slot.hold.reservedAt),
+            expires_at: iso(slot.hold.expiresAt),
+            seconds_left: secondsLeft(slot.hold.expiresAt, now),
+          }
+        : null,
+    booking:
+      slot.booking === null
+        ? null
+        : {
+            reference: slot.booking.bookingId,
+            booked_at: iso(slot.booking.bookedAt),
+            ...(booking !== undefined && { customer: booking.customer }),
+          },
+    version: slot.revision,
+  };
+};
+
+export type OwnerSlotView = ReturnType<typeof ownerSlot>;
