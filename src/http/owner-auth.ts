@@ -18,7 +18,7 @@ export const bearerOf = (header: string | undefined): string | undefined => {
 type FailureCheck = (
   request: FastifyRequest,
   options?: { increment?: boolean },
-) => Promise<{ isAllowed: boolean; isExceeded?: boolean }>;
+) => Promise<{ isAllowed: boolean; isExceeded?: boolean; remaining?: number }>;
 
 /** onRequest hook for /api/admin; wrong guesses are limited per IP when rate limiting is on. */
 export const ownerAuthHook =
@@ -26,7 +26,8 @@ export const ownerAuthHook =
   async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (limitFailures !== undefined) {
       const status = await limitFailures(request, { increment: false });
-      if (!status.isAllowed && status.isExceeded === true) {
+      // Peeking does not count, so "no tries left" is the limit, not "over it".
+      if (!status.isAllowed && (status.isExceeded === true || status.remaining === 0)) {
         throw new ApiError(429, 'rate_limited', 'too many failed owner logins; try again later', {
           'retry-after': '60',
         });
