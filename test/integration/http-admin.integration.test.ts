@@ -50,8 +50,20 @@ describe('POST /api/admin/timeslots', () => {
       opened: 2,
       existing: 0,
       timeslots: [
-        { id: 'ben-20261205T1000Z', stylist: 'Ben', start_time: ben(2).start_time, end_time: ben(2).end_time, opened: true },
-        { id: 'ben-20261205T1100Z', stylist: 'Ben', start_time: ben(3).start_time, end_time: ben(3).end_time, opened: true },
+        {
+          id: 'ben-20261205T1000Z',
+          stylist: 'Ben',
+          start_time: ben(2).start_time,
+          end_time: ben(2).end_time,
+          opened: true,
+        },
+        {
+          id: 'ben-20261205T1100Z',
+          stylist: 'Ben',
+          start_time: ben(3).start_time,
+          end_time: ben(3).end_time,
+          opened: true,
+        },
       ],
     });
     const again = await r.owner('POST', '/api/admin/timeslots', { timeslots: [ben(2), ben(3)] });
@@ -67,7 +79,11 @@ describe('POST /api/admin/timeslots', () => {
 
   it('opens nothing when any slot is refused, and says which and why', async () => {
     const before = slotCount();
-    const overlapping = { stylist: 'Anna', start_time: new Date(T0 + 2.5 * HOUR).toISOString(), end_time: ben(3).end_time };
+    const overlapping = {
+      stylist: 'Anna',
+      start_time: new Date(T0 + 2.5 * HOUR).toISOString(),
+      end_time: ben(3).end_time,
+    };
     const res = await r.owner('POST', '/api/admin/timeslots', { timeslots: [ben(2), overlapping, ben(4)] });
     expect(res.statusCode).toBe(409);
     expect(json(res)).toMatchObject({ error: 'slot_overlaps', errors: [{ index: 1, error: 'slot_overlaps' }] });
@@ -75,12 +91,42 @@ describe('POST /api/admin/timeslots', () => {
   });
 
   it.each([
-    ['an unparseable time', { stylist: 'Ben', start_time: 'tomorrow', end_time: '2026-12-06T10:00:00Z' }, 400, 'invalid_slot'],
-    ['end before start', { stylist: 'Ben', start_time: '2026-12-06T10:00:00Z', end_time: '2026-12-06T09:00:00Z' }, 400, 'invalid_slot'],
-    ['a past slot', { stylist: 'Ben', start_time: '2026-12-04T10:00:00Z', end_time: '2026-12-04T11:00:00Z' }, 409, 'slot_in_past'],
-    ['a stylist with no letters', { stylist: '!!!', start_time: '2026-12-06T10:00:00Z', end_time: '2026-12-06T11:00:00Z' }, 400, 'invalid_slot'],
-    ['a 13-hour slot', { stylist: 'Ben', start_time: '2026-12-06T06:00:00Z', end_time: '2026-12-06T19:00:00Z' }, 400, 'invalid_slot'],
-    ['seconds in a time', { stylist: 'Ben', start_time: '2026-12-06T10:00:30Z', end_time: '2026-12-06T11:00:00Z' }, 400, 'invalid_slot'],
+    [
+      'an unparseable time',
+      { stylist: 'Ben', start_time: 'tomorrow', end_time: '2026-12-06T10:00:00Z' },
+      400,
+      'invalid_slot',
+    ],
+    [
+      'end before start',
+      { stylist: 'Ben', start_time: '2026-12-06T10:00:00Z', end_time: '2026-12-06T09:00:00Z' },
+      400,
+      'invalid_slot',
+    ],
+    [
+      'a past slot',
+      { stylist: 'Ben', start_time: '2026-12-04T10:00:00Z', end_time: '2026-12-04T11:00:00Z' },
+      409,
+      'slot_in_past',
+    ],
+    [
+      'a stylist with no letters',
+      { stylist: '!!!', start_time: '2026-12-06T10:00:00Z', end_time: '2026-12-06T11:00:00Z' },
+      400,
+      'invalid_slot',
+    ],
+    [
+      'a 13-hour slot',
+      { stylist: 'Ben', start_time: '2026-12-06T06:00:00Z', end_time: '2026-12-06T19:00:00Z' },
+      400,
+      'invalid_slot',
+    ],
+    [
+      'seconds in a time',
+      { stylist: 'Ben', start_time: '2026-12-06T10:00:30Z', end_time: '2026-12-06T11:00:00Z' },
+      400,
+      'invalid_slot',
+    ],
   ])('refuses %s (%i %s) and opens nothing', async (_what, bad, status, code) => {
     const before = slotCount();
     const res = await r.owner('POST', '/api/admin/timeslots', { timeslots: [ben(5), bad] });
@@ -91,7 +137,13 @@ describe('POST /api/admin/timeslots', () => {
 
   it.each([
     ['neither list nor template', {}],
-    ['both', { timeslots: [ben(2)], template: { hours: {}, slot_minutes: 60, stylists: ['Ben'], from: '2026-12-06', to: '2026-12-06' } }],
+    [
+      'both',
+      {
+        timeslots: [ben(2)],
+        template: { hours: {}, slot_minutes: 60, stylists: ['Ben'], from: '2026-12-06', to: '2026-12-06' },
+      },
+    ],
     ['an empty list', { timeslots: [] }],
     ['a missing stylist', { timeslots: [{ start_time: ben(2).start_time, end_time: ben(2).end_time }] }],
   ])('refuses %s with 400 invalid_request', async (_what, body) => {
@@ -212,7 +264,11 @@ describe('audit and replay', () => {
     const res = await r.owner('GET', `/api/admin/timeslots/${slotIdAt(2)}/history`);
     expect(res.statusCode).toBe(200);
     const { events } = json(res);
-    expect(events.map((e: { type: string }) => e.type)).toEqual(['TimeslotOpened', 'TimeslotReserved', 'TimeslotBooked']);
+    expect(events.map((e: { type: string }) => e.type)).toEqual([
+      'TimeslotOpened',
+      'TimeslotReserved',
+      'TimeslotBooked',
+    ]);
     expect(events[0].who).toEqual({ kind: 'owner' });
     expect(events[1]).toMatchObject({
       revision: 1,

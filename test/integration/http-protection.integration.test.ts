@@ -27,7 +27,13 @@ describe('malformed requests', () => {
     ['an empty JSON body', '', { 'content-type': 'application/json' }, 400, 'invalid_json'],
     ['form data', 'customer=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
     ['a JSON array', '[1,2]', { 'content-type': 'application/json' }, 400, 'invalid_request'],
-    ['a body over 16 KiB', JSON.stringify({ customer: { name: 'x'.repeat(17_000) } }), { 'content-type': 'application/json' }, 413, 'body_too_large'],
+    [
+      'a body over 16 KiB',
+      JSON.stringify({ customer: { name: 'x'.repeat(17_000) } }),
+      { 'content-type': 'application/json' },
+      413,
+      'body_too_large',
+    ],
   ])('answers %s with a coded 4xx and changes nothing', async (_what, payload, headers, status, code) => {
     r = await appRig();
     const a = r.client();
@@ -88,7 +94,8 @@ describe('limits against hoarding (OWASP API4/API6)', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
 
     const sessions: number[] = [];
-    for (let i = 0; i < 4; i += 1) sessions.push((await r.client({ ip: '192.0.2.60' }).get('/api/timeslots')).statusCode);
+    for (let i = 0; i < 4; i += 1)
+      sessions.push((await r.client({ ip: '192.0.2.60' }).get('/api/timeslots')).statusCode);
     expect(sessions).toEqual([200, 200, 200, 429]);
   });
 
@@ -96,7 +103,11 @@ describe('limits against hoarding (OWASP API4/API6)', () => {
     r = await appRig({ settings: { rateLimitPerMinute: 30 } });
     const statuses: number[] = [];
     for (let i = 0; i < 11; i += 1) {
-      const res = await r.app.inject({ method: 'GET', url: '/api/admin/holds', headers: { authorization: `Bearer guess${i}` } });
+      const res = await r.app.inject({
+        method: 'GET',
+        url: '/api/admin/holds',
+        headers: { authorization: `Bearer guess${i}` },
+      });
       statuses.push(res.statusCode);
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
@@ -120,9 +131,17 @@ describe('headers', () => {
 
   it('allows only configured origins when CORS_ORIGIN is set', async () => {
     r = await appRig({ settings: { corsOrigins: ['https://salon.example'] } });
-    const ok = await r.app.inject({ method: 'GET', url: '/api/timeslots', headers: { origin: 'https://salon.example' } });
+    const ok = await r.app.inject({
+      method: 'GET',
+      url: '/api/timeslots',
+      headers: { origin: 'https://salon.example' },
+    });
     expect(ok.headers['access-control-allow-origin']).toBe('https://salon.example');
-    const other = await r.app.inject({ method: 'GET', url: '/api/timeslots', headers: { origin: 'https://evil.example' } });
+    const other = await r.app.inject({
+      method: 'GET',
+      url: '/api/timeslots',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -167,7 +186,9 @@ describe('operations', () => {
     expect(during).toMatch(/^holdfast_active_holds 1$/m);
     expect(during).toMatch(/^holdfast_bookings_total 1$/m);
     expect(during).toMatch(/^holdfast_mailbox_depth 0$/m);
-    expect(during).toMatch(/^http_request_duration_seconds_count\{method="POST",route="\/api\/timeslots\/:id\/reserve",status_code="200"\} 2$/m);
+    expect(during).toMatch(
+      /^http_request_duration_seconds_count\{method="POST",route="\/api\/timeslots\/:id\/reserve",status_code="200"\} 2$/m,
+    );
     await r.rig.advance(180_000);
     const after = (await r.app.inject('/metrics')).body;
     expect(after).toMatch(/^holdfast_active_holds 0$/m);
@@ -219,7 +240,10 @@ describe('operations', () => {
     });
     try {
       await engine.start();
-      await engine.open({ stylist: 'Anna', startsAt: clock.now() + 48 * 3_600_000, endsAt: clock.now() + 49 * 3_600_000 }, { actor: { kind: 'owner' } });
+      await engine.open(
+        { stylist: 'Anna', startsAt: clock.now() + 48 * 3_600_000, endsAt: clock.now() + 49 * 3_600_000 },
+        { actor: { kind: 'owner' } },
+      );
       const id = [...engine.models.availability.slots.keys()][0] ?? '';
       const first = await app.inject({ method: 'POST', url: `/api/timeslots/${id}/reserve` });
       const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';

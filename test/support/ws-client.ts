@@ -2,7 +2,13 @@ import WebSocket from 'ws';
 
 // A real WebSocket client for tests: collects every message and waits for the one wanted.
 
-export type LiveMessage = { type: string; position?: number; timeslot?: Record<string, unknown>; timeslots?: Array<Record<string, unknown>>; [k: string]: unknown };
+export type LiveMessage = {
+  type: string;
+  position?: number;
+  timeslot?: Record<string, unknown>;
+  timeslots?: Array<Record<string, unknown>>;
+  [k: string]: unknown;
+};
 
 export type LiveClient = {
   socket: WebSocket;

@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/fixtures.js';
+
+// The real process (what `npm start` runs) on a temp DATA_DIR: book and hold over HTTP,
+// SIGKILL it mid-flight, start it again, and find the booking and the hold with its
+// original deadline. Needs `npm run build` first (the `test` script does it).
+
+const MAIN = join(import.meta.dirname, '../../dist/src/main.js');
+const dir = tempDir('holdfast-process-');
+let child: ChildProcess | undefined;
+
+type Started = { base: string; proc: ChildProcess; output: () => string };
+
+const start = async (): Promise<Started> => {
+  const proc = spawn(process.execPath, ['--enable-source-maps', MAIN], {
+    env: {
+      ...process.env,
+      DATA_DIR: dir.path,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      HOLD_SECONDS: '120',
+      LOG_LEVEL: 'info',
+      DEMO: '1',
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let output = '';
+  proc.stdout?.on('data', (chunk) => (output += String(chunk)));
+  proc.stderr?.on('data', (chunk) => (output += String(chunk)));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+    if (port !== undefined) {
+      const base = `http://127.0.0.1:${port}`;
+      const ready = await fetch(`${base}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (ready === 200) return { base, proc, output: () => output };
+    }
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`process did not become ready:\n${output}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+};
+
+const exited = (proc: ChildProcess): Promise<number | null> =>
+  proc.exitCode !== null
+    ? Promise.resolve(proc.exitCode)
+    : new Promise((done) => proc.once('exit', (code) => done(code)));
+
+// Response bodies are whatever the server sent; the assertions below check their shape.
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire
+type Json = Record<string, any>;
+
+/** One browser: keeps the session cookie. */
+const browser = (base: string, jar: { cookie?: string | undefined } = {}) => {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(jar.cookie && { cookie: jar.cookie }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set?.startsWith('hf_session=')) jar.cookie = set.split(';')[0];
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  return { jar, call };
+};
+
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does) first`);
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+  dir.remove();
+});
+
+describe('the real process', () => {
+  it('keeps a booking and a live hold (same deadline) across SIGKILL, and stops cleanly on SIGTERM', async () => {
+    const first = await start();
+    expect(first.output()).toContain('Owner token (shown once');
+    const ownerToken = readFileSync(join(dir.path, 'owner-token'), 'utf8').trim();
+
+    const alice = browser(first.base);
+    const slots = (await alice.call('GET', '/api/timeslots')).body as unknown as Array<{ id: string }>;
+    expect(slots.length).toBeGreaterThan(10); // the demo schedule
+    const [booked, held] = [slots[0]?.id ?? '', slots[1]?.id ?? ''];
+    expect((await alice.call('POST', `/api/timeslots/${booked}/reserve`, { user_id: 'alice' })).status).toBe(200);
+    const confirmation = await alice.call('POST', `/api/timeslots/${booked}/book`, {
+      customer: { name: 'Alice', phone: '07700 900001' },
+    });
+    expect(confirmation.status).toBe(200);
+    const { reference, manage_token: token } = confirmation.body.booking;
+
+    const bob = browser(first.base);
+    const hold = await bob.call('POST', `/api/timeslots/${held}/reserve`);
+    expect(hold.status).toBe(200);
+    const deadline = hold.body.expires_at;
+
+    first.proc.kill('SIGKILL');
+    expect(await exited(first.proc)).toBeNull();
+
+    const second = await start();
+    expect(second.output()).not.toContain('Owner token (shown once');
+    expect(second.output()).not.toContain('opened the demo schedule');
+    const stranger = browser(second.base);
+    const found = await stranger.call('GET', `/api/bookings/${reference}?token=${token}`);
+    expect([found.status, found.body.booking?.status, found.body.booking?.slot_id]).toEqual([200, 'confirmed', booked]);
+
+    // Bob's browser still has its cookie: the session secret survived in DATA_DIR.
+    const bobAgain = browser(second.base, bob.jar);
+    const mine = (
+      (await bobAgain.call('GET', '/api/timeslots')).body as unknown as Array<Record<string, unknown>>
+    ).find((s) => s.id === held);
+    expect(mine).toMatchObject({ status: 'reserved', yours: true, expires_at: deadline });
+    expect((await stranger.call('POST', `/api/timeslots/${held}/reserve`)).status).toBe(409);
+
+    const history = await fetch(`${second.base}/api/admin/timeslots/${held}/history`, {
+      headers: { authorization: `Bearer ${ownerToken}` },
+    }).then((r) => r.json() as Promise<{ events: Array<{ type: string }> }>);
+    expect(history.events.map((e) => e.type)).toEqual(['TimeslotOpened', 'TimeslotReserved']);
+
+    second.proc.kill('SIGTERM');
+    expect(await exited(second.proc)).toBe(0);
+    expect(second.output()).toContain('"msg":"stopped"');
+  });
+});
