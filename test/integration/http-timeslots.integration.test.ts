@@ -270,6 +270,18 @@ describe('POST /api/timeslots/:id/cancel', () => {
   });
 });
 
+describe('many clients at once', () => {
+  it('gives a contested slot to exactly one of 20 simultaneous clients; the rest get 409', async () => {
+    const clients = Array.from({ length: 20 }, (_, i) => r.client({ ip: `198.51.100.${i + 1}` }));
+    const results = await Promise.all(clients.map((c) => c.post(`/api/timeslots/${slotIdAt(2)}/reserve`)));
+    const codes = results.map((res) => res.statusCode).sort();
+    expect(codes.filter((c) => c === 200)).toHaveLength(1);
+    expect(codes.filter((c) => c === 409)).toHaveLength(19);
+    const history = json(await r.owner('GET', `/api/admin/timeslots/${slotIdAt(2)}/history`)).events;
+    expect(history.filter((e: { type: string }) => e.type === 'TimeslotReserved')).toHaveLength(1);
+  });
+});
+
 describe('identity is the signed session, nothing else', () => {
   it('treats a forged or tampered cookie as no session: a new one, with no power over the old holds', async () => {
     const a = r.client();
