@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { slotFields } from './schemas.js';
 
 // Owner-only wire shapes: full slot state, customers, history.
 
@@ -6,10 +7,7 @@ const iso = (description: string) => Type.String({ format: 'date-time', descript
 
 export const OwnerSlot = Type.Object(
   {
-    id: Type.String(),
-    start_time: iso('start, UTC'),
-    end_time: iso('end, UTC'),
-    stylist: Type.String(),
+    ...slotFields,
     status: Type.Union([
       Type.Literal('available'),
       Type.Literal('reserved'),

@@ -136,15 +136,16 @@ export const buildApp = async (deps: HttpDeps) => {
     }),
   };
   const limitsOn = settings.rateLimitPerMinute > 0;
+  const requireReady = async (): Promise<void> => {
+    if (!engine.ready) throw new ApiError(503, 'not_ready', 'starting up: try again shortly', { 'retry-after': '1' });
+  };
 
   await app.register(healthRoutes(ctx));
 
   // Client API: every request carries a session (the identity); nothing is served mid-replay.
   await app.register(async (api) => {
     api.decorateRequest('clientId', '');
-    api.addHook('onRequest', async () => {
-      if (!engine.ready) throw new ApiError(503, 'not_ready', 'starting up: try again shortly', { 'retry-after': '1' });
-    });
+    api.addHook('onRequest', requireReady);
     api.addHook(
       'onRequest',
       sessionHook(limitsOn ? app.createRateLimit({ max: settings.rateLimitPerMinute, timeWindow: 60_000 }) : undefined),
@@ -162,9 +163,7 @@ export const buildApp = async (deps: HttpDeps) => {
         limitsOn ? app.createRateLimit({ max: 10, timeWindow: 60_000 }) : undefined,
       ),
     );
-    admin.addHook('onRequest', async () => {
-      if (!engine.ready) throw new ApiError(503, 'not_ready', 'starting up: try again shortly', { 'retry-after': '1' });
-    });
+    admin.addHook('onRequest', requireReady);
     await admin.register(adminScheduleRoutes(ctx));
     await admin.register(adminSlotRoutes(ctx));
     await admin.register(adminBookingRoutes(ctx));

@@ -25,12 +25,17 @@ export const errorResponses = (...statuses: number[]) =>
 
 export const SlotIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 120 }) });
 
+/** What every view of a slot starts with. */
+export const slotFields = {
+  id: Type.String(),
+  start_time: iso('start, UTC'),
+  end_time: iso('end, UTC'),
+  stylist: Type.String(),
+};
+
 export const PublicSlot = Type.Object(
   {
-    id: Type.String(),
-    start_time: iso('start, UTC'),
-    end_time: iso('end, UTC'),
-    stylist: Type.String(),
+    ...slotFields,
     status: Type.Union([
       Type.Literal('available'),
       Type.Literal('unavailable'),

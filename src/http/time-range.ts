@@ -46,3 +46,7 @@ export const parseRange = (query: RangeQuery, zone: string, defaultFrom: number)
   if (to - from > MAX_WINDOW_DAYS * DAY_MS) throw invalid(`ask for at most ${MAX_WINDOW_DAYS} days at once`);
   return { from, to };
 };
+
+/** Midnight in the salon's zone on the day containing `now`: where the owner's views start. */
+export const startOfSalonDay = (now: number, zone: string): number =>
+  DateTime.fromMillis(now, { zone }).startOf('day').toMillis();

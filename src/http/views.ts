@@ -1,5 +1,7 @@
+import type { Static } from 'typebox';
 import type { BookingRecord, ReadModels, SlotSummary } from '../../projections/index.js';
 import { holdIsLive } from '../../projections/index.js';
+import type { PublicSlot } from './schemas.js';
 
 // How a slot looks to whom. A client sees its own hold or booking as its own, and every
 // other taken slot only as "unavailable": never who holds it, never a customer's details.
@@ -9,18 +11,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export const secondsLeft = (expiresAt: number, now: number): number =>
   Math.max(0, Math.ceil((expiresAt - now) / 1_000));
 
-export type PublicSlotView = {
-  id: string;
-  start_time: string;
-  end_time: string;
-  stylist: string;
-  status: 'available' | 'unavailable' | 'reserved' | 'booked';
-  yours: boolean;
-  expires_at?: string;
-  seconds_left?: number;
-  reference?: string;
-  version: number;
-};
+export type PublicSlotView = Static<typeof PublicSlot>;
 
 /** A slot as `viewer` (a session's client id, or undefined) may see it at `now`. */
 export const publicSlot = (slot: SlotSummary, viewer: string | undefined, now: number): PublicSlotView => {

@@ -1,15 +1,7 @@
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
-import { createEngine } from '../../src/engine/engine.js';
-import { createSqliteLog } from '../../src/eventlog/sqlite.js';
-import { buildApp } from '../../src/http/app.js';
-import { defaultHttpSettings } from '../../src/http/context.js';
-import { createMetrics } from '../../src/metrics.js';
-import { type AppRig, appRig, OWNER_TOKEN, SESSION_SECRET, slotIdAt } from '../support/app-harness.js';
-import { simulatedClock, tempDir } from '../support/fixtures.js';
+import { type AppRig, appRig, slotIdAt, unstartedApp } from '../support/app-harness.js';
 
 // Everything a hostile or careless client can send gets a 4xx with a code and changes
 // nothing; limits on holds, sessions and request rates; operations endpoints.
@@ -148,31 +140,18 @@ describe('headers', () => {
 
 describe('operations', () => {
   it('reports not ready (503) until the log is replayed, then ready', async () => {
-    const dir = tempDir();
-    const clock = simulatedClock();
-    const log = createSqliteLog({ path: join(dir.path, 'events.db'), clock });
-    const engine = createEngine({ log, clock: clock as Clock, holdSeconds: 180, maxHoldsPerClient: 2 });
-    const app = await buildApp({
-      engine,
-      clock,
-      metrics: createMetrics(),
-      secrets: { ownerToken: OWNER_TOKEN, sessionSecret: SESSION_SECRET },
-      settings: { ...defaultHttpSettings, rateLimitPerMinute: 0 },
-    });
+    const bare = await unstartedApp();
     try {
-      expect((await app.inject('/healthz')).statusCode).toBe(200);
-      const early = await app.inject('/readyz');
+      expect((await bare.app.inject('/healthz')).statusCode).toBe(200);
+      const early = await bare.app.inject('/readyz');
       expect([early.statusCode, json(early).error]).toEqual([503, 'not_ready']);
-      const api = await app.inject('/api/timeslots');
+      const api = await bare.app.inject('/api/timeslots');
       expect([api.statusCode, json(api).error]).toEqual([503, 'not_ready']);
-      await engine.start();
-      const ready = await app.inject('/readyz');
+      await bare.engine.start();
+      const ready = await bare.app.inject('/readyz');
       expect([ready.statusCode, json(ready).status]).toEqual([200, 'ready']);
     } finally {
-      await app.close();
-      await engine.stop();
-      await log.close();
-      dir.remove();
+      await bare.dispose();
     }
   });
 
@@ -225,19 +204,7 @@ describe('operations', () => {
         done();
       },
     });
-    const dir = tempDir();
-    const clock = simulatedClock();
-    const log = createSqliteLog({ path: join(dir.path, 'events.db'), clock });
-    const logger = pino({ level: 'trace' }, sink);
-    const engine = createEngine({ log, clock: clock as Clock, holdSeconds: 180, maxHoldsPerClient: 2, logger });
-    const app = await buildApp({
-      engine,
-      clock,
-      logger,
-      metrics: createMetrics(),
-      secrets: { ownerToken: OWNER_TOKEN, sessionSecret: SESSION_SECRET },
-      settings: { ...defaultHttpSettings, rateLimitPerMinute: 0 },
-    });
+    const { app, engine, clock, dispose } = await unstartedApp(pino({ level: 'trace' }, sink));
     try {
       await engine.start();
       await engine.open(
@@ -261,10 +228,7 @@ describe('operations', () => {
       expect(all).not.toContain('zoe@private.example');
       expect(all).not.toContain(token);
     } finally {
-      await app.close();
-      await engine.stop();
-      await log.close();
-      dir.remove();
+      await dispose();
     }
   });
 });

@@ -1,4 +1,9 @@
+import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
+import type { Clock } from '../../src/clock.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { createSqliteLog } from '../../src/eventlog/sqlite.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'HEAD';
 
@@ -7,7 +12,7 @@ import { type App, buildApp } from '../../src/http/app.js';
 import { defaultHttpSettings, type HttpSettings } from '../../src/http/context.js';
 import { createMetrics } from '../../src/metrics.js';
 import { OWNER, type Rig, sqliteRig } from './engine-harness.js';
-import { anna } from './fixtures.js';
+import { anna, simulatedClock, tempDir } from './fixtures.js';
 
 // The real app on a real engine and SQLite file, driven through inject() with a simulated
 // clock. Each `client()` is one browser: it keeps the session cookie the server gives it.
@@ -95,6 +100,39 @@ export const appRig = async (
     dispose: async () => {
       await app.close();
       await rig.dispose();
+    },
+  };
+};
+
+/** The app on an engine that has not started yet (for readiness), optionally with a logger. */
+export const unstartedApp = async (logger?: Logger) => {
+  const dir = tempDir();
+  const clock = simulatedClock();
+  const log = createSqliteLog({ path: join(dir.path, 'events.db'), clock });
+  const engine = createEngine({
+    log,
+    clock: clock as Clock,
+    holdSeconds: 180,
+    maxHoldsPerClient: 2,
+    ...(logger !== undefined && { logger }),
+  });
+  const app = await buildApp({
+    engine,
+    clock,
+    metrics: createMetrics(),
+    secrets: { ownerToken: OWNER_TOKEN, sessionSecret: SESSION_SECRET },
+    settings: { ...defaultHttpSettings, rateLimitPerMinute: 0 },
+    ...(logger !== undefined && { logger }),
+  });
+  return {
+    clock,
+    engine,
+    app,
+    dispose: async () => {
+      await app.close();
+      await engine.stop();
+      await log.close();
+      dir.remove();
     },
   };
 };

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DateTime } from 'luxon';
 import { Type } from 'typebox';
 import { bookingsBetween, heldSlots, holdIsLive } from '../../../projections/index.js';
 import { AdminRangeQuery, ReasonBody } from '../admin-schemas.js';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { BookingParams, errorResponses } from '../schemas.js';
-import { parseRange } from '../time-range.js';
+import { parseRange, startOfSalonDay } from '../time-range.js';
 import { bookingView, ownerSlot } from '../views.js';
 
 // The owner's book: bookings by day (cancelled ones too, marked), the holds running now,
@@ -37,8 +36,7 @@ export const adminBookingRoutes =
       },
       async (request) => {
         const now = clock.now();
-        const today = DateTime.fromMillis(now, { zone: settings.salonTz }).startOf('day').toMillis();
-        const { from, to } = parseRange(request.query, settings.salonTz, today);
+        const { from, to } = parseRange(request.query, settings.salonTz, startOfSalonDay(now, settings.salonTz));
         const { stylist, status } = request.query;
         const bookings = bookingsBetween(engine.models.bookings, from, to).filter(
           (b) =>

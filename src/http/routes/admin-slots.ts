@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DateTime } from 'luxon';
 import { Type } from 'typebox';
 import { slotsBetween } from '../../../projections/index.js';
 import { AdminRangeQuery, HistoryReply, ReasonBody, StateQuery } from '../admin-schemas.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses, SlotIdParams } from '../schemas.js';
-import { parseInstant, parseRange } from '../time-range.js';
+import { parseInstant, parseRange, startOfSalonDay } from '../time-range.js';
 import { ownerSlot } from '../views.js';
 
 // The owner's schedule: every slot with its real state, closing and reopening, and the
@@ -39,8 +38,7 @@ export const adminSlotRoutes =
       },
       async (request) => {
         const now = clock.now();
-        const today = DateTime.fromMillis(now, { zone: settings.salonTz }).startOf('day').toMillis();
-        const range = parseRange(request.query, settings.salonTz, today);
+        const range = parseRange(request.query, settings.salonTz, startOfSalonDay(now, settings.salonTz));
         const query = { ...range, ...(request.query.stylist && { stylist: request.query.stylist }) };
         return slotsBetween(engine.models.availability, query).map((s) => ownerSlot(s, engine.models, now));
       },
