@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { slotIdOfStream } from '../../machines/index.js';
+import { slotIdOfStream, stylistSlug } from '../../machines/index.js';
 import { type SlotSummary, slotsBetween } from '../../projections/index.js';
 import type { RouteContext } from './context.js';
 import { bearerOf, ownerTokenMatches } from './owner-auth.js';
@@ -23,6 +23,8 @@ type Connection = {
   owner: boolean;
   alive: boolean;
   query: { from?: string; to?: string; stylist?: string };
+  /** The stylist (slug) this connection follows, if it asked for one. */
+  stylist: string | undefined;
 };
 
 export const CLOSE_TOO_SLOW = 4008;
@@ -99,6 +101,7 @@ export const liveRoutes =
         const slot = engine.models.availability.slots.get(slotId);
         if (slot === undefined) continue;
         for (const conn of connections) {
+          if (conn.stylist !== undefined && stylistSlug(slot.stylist) !== conn.stylist) continue;
           send(conn, { type: 'slot', position: engine.models.position, timeslot: view(conn, slot, now) });
         }
       }
@@ -179,18 +182,26 @@ export const liveRoutes =
         ).unref();
     };
 
-    app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
-      accept(
+    const connection = (socket: WebSocket, request: FastifyRequest, owner: boolean): Connection => {
+      const query = stringQuery(request);
+      return {
         socket,
-        { socket, viewer: sessionOf(request), owner: false, alive: true, query: stringQuery(request) },
-        true,
-      );
+        viewer: owner ? undefined : sessionOf(request),
+        owner,
+        alive: true,
+        query,
+        stylist: query.stylist === undefined ? undefined : stylistSlug(query.stylist),
+      };
+    };
+
+    app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
+      accept(socket, connection(socket, request, false), true);
     });
 
     // Browsers cannot set headers on a WebSocket: the owner may authenticate with the
     // Authorization header or, within 5 s, a first message {"type":"auth","token":"…"}.
     app.get('/api/admin/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
       const byHeader = ownerTokenMatches(ctx.secrets.ownerToken, bearerOf(request.headers.authorization));
-      accept(socket, { socket, viewer: undefined, owner: true, alive: true, query: stringQuery(request) }, byHeader);
+      accept(socket, connection(socket, request, true), byHeader);
     });
   };

@@ -72,8 +72,14 @@ export const CustomerInput = Type.Object({
   email: Type.Optional(Type.String({ maxLength: 254 })),
 });
 
-/** `user_id` and `payment_details` (the seed's fields) are accepted and ignored. */
-export const BookBody = Type.Object({ customer: CustomerInput });
+/** The seed's browser code sends `{user_id}`: accepted for compatibility, never read (identity is the session). */
+const seedFields = {
+  user_id: Type.Optional(Type.Unknown({ description: 'ignored: identity comes from the session cookie' })),
+};
+export const SeedBody = Type.Object(seedFields);
+
+/** `payment_details` (the seed's other field) is accepted and dropped too. */
+export const BookBody = Type.Object({ ...seedFields, customer: CustomerInput });
 
 export const Customer = Type.Object({
   name: Type.String(),

@@ -86,8 +86,12 @@ describe('GET /api/live', () => {
     const client = await live(`${await listen(r)}/api/live?stylist=anna&from=2026-12-05T11:00:00Z`);
     const first = await client.next((m) => m.type === 'snapshot');
     expect(first.timeslots).toHaveLength(4);
+    await r.owner('POST', '/api/admin/timeslots', {
+      timeslots: [{ stylist: 'Ben', start_time: '2026-12-05T12:00:00Z', end_time: '2026-12-05T13:00:00Z' }],
+    });
     await r.client().post(`/api/timeslots/${slotIdAt(4)}/reserve`);
-    await client.next((m) => m.type === 'slot');
+    // Only Anna's slots are followed: Ben's new slot is not pushed.
+    expect((await client.next((m) => m.type === 'slot')).timeslot?.id).toBe(slotIdAt(4));
     client.send({ type: 'resync' });
     const again = await client.next((m) => m.type === 'snapshot');
     expect(again.position).toBeGreaterThan(first.position ?? 0);

@@ -70,6 +70,7 @@ export const adminSlotRoutes =
           security,
           summary: 'Reopen a closed slot',
           params: SlotIdParams,
+          body: Type.Object({}),
           response: { 200: SlotReply, ...errorResponses(401, 404, 409, 503) },
         },
       },

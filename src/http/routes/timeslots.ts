@@ -8,6 +8,7 @@ import {
   errorResponses,
   MessageAndSlot,
   ReserveReply,
+  SeedBody,
   SlotIdParams,
   TimeslotQuery,
 } from '../schemas.js';
@@ -61,6 +62,7 @@ export const timeslotRoutes =
           tags,
           summary: 'Hold a timeslot for you alone (3 minutes by default)',
           params: SlotIdParams,
+          body: SeedBody,
           response: { 200: ReserveReply, ...errorResponses(400, 404, 409, 429, 503) },
         },
       },
@@ -125,6 +127,7 @@ export const timeslotRoutes =
           tags,
           summary: 'Release your hold',
           params: SlotIdParams,
+          body: SeedBody,
           response: { 200: MessageAndSlot, ...errorResponses(400, 404, 429, 503) },
         },
       },
