@@ -2,6 +2,7 @@ import { slotIdOfStream, toDomainEvent } from '../machines/index.js';
 import type { RecordedEvent } from '../machines/upcast.js';
 import { type Availability, applyToAvailability, createAvailability } from './availability.js';
 import { applyToBookings, type Bookings, createBookings } from './bookings.js';
+import { applyToHoldOutcomes, createHoldOutcomes, type HoldOutcomesBySlot } from './hold-outcomes.js';
 
 // Every in-memory read model, folded from the log in log order. The same `applyRecorded`
 // runs at start-up replay and for each live event, which is what makes replay exact.
@@ -9,6 +10,7 @@ import { applyToBookings, type Bookings, createBookings } from './bookings.js';
 export type ReadModels = {
   availability: Availability;
   bookings: Bookings;
+  holdOutcomes: HoldOutcomesBySlot;
   /** Position of the last event folded in. */
   position: number;
 };
@@ -16,6 +18,7 @@ export type ReadModels = {
 export const createReadModels = (): ReadModels => ({
   availability: createAvailability(),
   bookings: createBookings(),
+  holdOutcomes: createHoldOutcomes(),
   position: 0,
 });
 
@@ -26,4 +29,5 @@ export const applyRecorded = (models: ReadModels, event: RecordedEvent): void =>
   if (slotId === undefined || domain === undefined) return;
   applyToAvailability(models.availability, slotId, domain, event.revision);
   applyToBookings(models.bookings, slotId, domain);
+  applyToHoldOutcomes(models.holdOutcomes, slotId, domain);
 };

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createEngine } from './engine/engine.js';
@@ -42,6 +44,9 @@ const main = async (): Promise<void> => {
     mailboxCapacity: config.mailboxCapacity,
     logger,
   });
+  // The web app is built next to us (dist/web beside dist/src) by `npm run build`.
+  const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+  if (!existsSync(join(webRoot, 'index.html'))) logger.warn({ webRoot }, 'web app not built: serving the API only');
   const app = await buildApp({
     engine,
     clock: systemClock,
@@ -52,11 +57,13 @@ const main = async (): Promise<void> => {
       ...defaultHttpSettings,
       salonTz: config.salonTz,
       salonName: config.salonName,
+      holdSeconds: config.holdSeconds,
       cancelCutoffHours: config.cancelCutoffHours,
       rateLimitPerMinute: config.rateLimitPerMinute,
       maxHoldsPerIp: config.maxHoldsPerIp,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
+      ...(existsSync(join(webRoot, 'index.html')) && { webRoot }),
     },
   });
 

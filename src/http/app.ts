@@ -22,6 +22,7 @@ import { adminSlotRoutes } from './routes/admin-slots.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { healthRoutes } from './routes/health.js';
 import { timeslotRoutes } from './routes/timeslots.js';
+import { webRoutes } from './routes/web.js';
 import { sharedSchemas } from './schemas.js';
 import { sessionHook } from './session.js';
 
@@ -170,6 +171,7 @@ export const buildApp = async (deps: HttpDeps) => {
   });
 
   await app.register(liveRoutes(ctx));
+  if (settings.webRoot !== undefined) await app.register(webRoutes(settings.webRoot));
   deps.metrics.watch(engine, deps.clock);
   return app;
 };

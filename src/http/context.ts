@@ -11,6 +11,7 @@ import type { ManageTokens } from './manage-token.js';
 export type HttpSettings = {
   salonTz: string;
   salonName: string;
+  holdSeconds: number;
   cancelCutoffHours: number;
   /** 0 turns rate limiting off (benchmarks). */
   rateLimitPerMinute: number;
@@ -20,6 +21,8 @@ export type HttpSettings = {
   /** Live connections: ping interval, and how much unsent data a slow client may pile up. */
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** The built web app (dist/web); unset serves the API alone. */
+  webRoot?: string;
 };
 
 export type HttpDeps = {
@@ -36,6 +39,7 @@ export type RouteContext = HttpDeps & { manageTokens: ManageTokens; ipHolds: IpH
 export const defaultHttpSettings: HttpSettings = {
   salonTz: 'Europe/London',
   salonName: 'Holdfast salon',
+  holdSeconds: 180,
   cancelCutoffHours: 24,
   rateLimitPerMinute: 30,
   maxHoldsPerIp: 10,

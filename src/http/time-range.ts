@@ -50,3 +50,6 @@ export const parseRange = (query: RangeQuery, zone: string, defaultFrom: number)
 /** Midnight in the salon's zone on the day containing `now`: where the owner's views start. */
 export const startOfSalonDay = (now: number, zone: string): number =>
   DateTime.fromMillis(now, { zone }).startOf('day').toMillis();
+
+/** The salon's calendar date (YYYY-MM-DD) at `now`. */
+export const salonDate = (now: number, zone: string): string => DateTime.fromMillis(now, { zone }).toISODate() ?? '';

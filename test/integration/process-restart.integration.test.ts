@@ -1,57 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
+import { assertBuilt, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
 
 // The real process (what `npm start` runs) on a temp DATA_DIR: book and hold over HTTP,
 // SIGKILL it mid-flight, start it again, and find the booking and the hold with its
 // original deadline. Needs `npm run build` first (the `test` script does it).
 
-const MAIN = join(import.meta.dirname, '../../dist/src/main.js');
 const dir = tempDir('holdfast-process-');
-let child: ChildProcess | undefined;
+let current: ServerProcess | undefined;
 
-type Started = { base: string; proc: ChildProcess; output: () => string };
-
-const start = async (): Promise<Started> => {
-  const proc = spawn(process.execPath, ['--enable-source-maps', MAIN], {
-    env: {
-      ...process.env,
-      DATA_DIR: dir.path,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      HOLD_SECONDS: '120',
-      LOG_LEVEL: 'info',
-      DEMO: '1',
-      RATE_LIMIT_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  let output = '';
-  proc.stdout?.on('data', (chunk) => (output += String(chunk)));
-  proc.stderr?.on('data', (chunk) => (output += String(chunk)));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-    if (port !== undefined) {
-      const base = `http://127.0.0.1:${port}`;
-      const ready = await fetch(`${base}/readyz`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (ready === 200) return { base, proc, output: () => output };
-    }
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`process did not become ready:\n${output}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
+const start = async (): Promise<ServerProcess> => {
+  current = await startServer({ DATA_DIR: dir.path, HOLD_SECONDS: '120', DEMO: '1', RATE_LIMIT_PER_MINUTE: '0' });
+  return current;
 };
-
-const exited = (proc: ChildProcess): Promise<number | null> =>
-  proc.exitCode !== null
-    ? Promise.resolve(proc.exitCode)
-    : new Promise((done) => proc.once('exit', (code) => done(code)));
 
 // Response bodies are whatever the server sent; the assertions below check their shape.
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the wire
@@ -75,14 +38,9 @@ const browser = (base: string, jar: { cookie?: string | undefined } = {}) => {
   return { jar, call };
 };
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does) first`);
-});
+beforeAll(assertBuilt);
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGKILL');
-    await exited(child);
-  }
+  await stopServer(current);
   dir.remove();
 });
 
@@ -109,7 +67,7 @@ describe('the real process', () => {
     const deadline = hold.body.expires_at;
 
     first.proc.kill('SIGKILL');
-    expect(await exited(first.proc)).toBeNull();
+    expect(await first.exited()).toBeNull();
 
     const second = await start();
     expect(second.output()).not.toContain('Owner token (shown once');
@@ -132,7 +90,7 @@ describe('the real process', () => {
     expect(history.events.map((e) => e.type)).toEqual(['TimeslotOpened', 'TimeslotReserved']);
 
     second.proc.kill('SIGTERM');
-    expect(await exited(second.proc)).toBe(0);
+    expect(await second.exited()).toBe(0);
     expect(second.output()).toContain('"msg":"stopped"');
   });
 });

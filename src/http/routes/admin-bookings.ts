@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { bookingsBetween, heldSlots, holdIsLive } from '../../../projections/index.js';
+import { bookingsBetween, heldSlots, holdIsLive, slotsBetween, sumHoldOutcomes } from '../../../projections/index.js';
 import { AdminRangeQuery, ReasonBody } from '../admin-schemas.js';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { BookingParams, errorResponses } from '../schemas.js';
-import { parseRange, startOfSalonDay } from '../time-range.js';
+import { parseRange, salonDate, startOfSalonDay } from '../time-range.js';
 import { bookingView, ownerSlot } from '../views.js';
 
 // The owner's book: bookings by day (cancelled ones too, marked), the holds running now,
@@ -63,6 +63,70 @@ export const adminBookingRoutes =
           .filter((s) => holdIsLive(s, now))
           .sort((a, b) => (a.hold?.expiresAt ?? 0) - (b.hold?.expiresAt ?? 0));
         return { holds: live.map((s) => ownerSlot(s, engine.models, now)) };
+      },
+    );
+
+    const Counts = Type.Object({ booked: Type.Integer(), cancelled: Type.Integer(), expired: Type.Integer() });
+    app.get(
+      '/api/admin/stats',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Occupancy and how holds ended, for a day or a range (default: today)',
+          querystring: AdminRangeQuery,
+          response: {
+            200: Type.Object({
+              from: Type.String({ format: 'date-time' }),
+              to: Type.String({ format: 'date-time' }),
+              slots: Type.Integer(),
+              status: Type.Object({
+                available: Type.Integer(),
+                reserved: Type.Integer(),
+                booked: Type.Integer(),
+                closed: Type.Integer(),
+              }),
+              holds: Counts,
+              stylists: Type.Array(
+                Type.Object({ stylist: Type.String(), slots: Type.Integer(), booked: Type.Integer() }),
+              ),
+            }),
+            ...errorResponses(400, 401),
+          },
+        },
+      },
+      async (request) => {
+        const now = clock.now();
+        const { date, from, to, stylist } = request.query;
+        const asked = date !== undefined || from !== undefined || to !== undefined;
+        const window = parseRange(
+          asked ? { date, from, to } : { date: salonDate(now, settings.salonTz) },
+          settings.salonTz,
+          now,
+        );
+        const range = { ...window, ...(stylist && { stylist }) };
+        const slots = slotsBetween(engine.models.availability, range);
+        const status = { available: 0, reserved: 0, booked: 0, closed: 0 };
+        const byStylist = new Map<string, { stylist: string; slots: number; booked: number }>();
+        for (const slot of slots) {
+          const shown = slot.status === 'reserved' && !holdIsLive(slot, now) ? 'available' : slot.status;
+          status[shown] += 1;
+          const row = byStylist.get(slot.stylist) ?? { stylist: slot.stylist, slots: 0, booked: 0 };
+          row.slots += 1;
+          if (slot.status === 'booked') row.booked += 1;
+          byStylist.set(slot.stylist, row);
+        }
+        return {
+          from: new Date(range.from).toISOString(),
+          to: new Date(range.to).toISOString(),
+          slots: slots.length,
+          status,
+          holds: sumHoldOutcomes(
+            engine.models.holdOutcomes,
+            slots.map((s) => s.slotId),
+          ),
+          stylists: [...byStylist.values()],
+        };
       },
     );
 

@@ -28,6 +28,36 @@ export const timeslotRoutes =
     const meta = (requestId: string) => ({ requestId });
 
     app.get(
+      '/api/salon',
+      {
+        schema: {
+          tags,
+          summary: 'The salon: name, time zone, hold length, and the stylists with upcoming slots',
+          response: {
+            200: Type.Object({
+              name: Type.String(),
+              time_zone: Type.String({ description: 'IANA zone the salon’s times are in' }),
+              hold_seconds: Type.Integer(),
+              cancel_cutoff_hours: Type.Integer(),
+              stylists: Type.Array(Type.String()),
+            }),
+          },
+        },
+      },
+      async () => {
+        const now = clock.now();
+        const upcoming = slotsBetween(engine.models.availability, { from: now, to: now + 92 * 86_400_000 });
+        return {
+          name: settings.salonName,
+          time_zone: settings.salonTz,
+          hold_seconds: settings.holdSeconds,
+          cancel_cutoff_hours: settings.cancelCutoffHours,
+          stylists: [...new Set(upcoming.map((s) => s.stylist))].sort((a, b) => a.localeCompare(b)),
+        };
+      },
+    );
+
+    app.get(
       '/api/timeslots',
       {
         schema: {

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserMissing, launchChromium, screenshotPath } from '../support/browser.js';
+import { tempDir } from '../support/fixtures.js';
+import { assertBuilt, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
+
+// Two clients and the owner in real Chromium against the real process: A's hold makes
+// the slot vanish for B live; A books; B cannot get it; a hold that runs out comes back;
+// leaving the page releases a hold; the owner sees the booking and replays its history.
+
+const HOLD_SECONDS = 6;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 860 };
+const missing = browserMissing();
+const dir = tempDir('holdfast-e2e-');
+let server: ServerProcess | undefined;
+let browser: Browser | undefined;
+
+const slotSelector = (id: string, status?: string) =>
+  `.slot[data-slot-id="${id}"]${status === undefined ? '' : `[data-status="${status}"]`}`;
+
+const newPage = async (viewport: { width: number; height: number }): Promise<Page> => {
+  const context = await (browser as Browser).newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  return page;
+};
+
+beforeAll(async () => {
+  if (missing) return;
+  assertBuilt();
+  server = await startServer({
+    DATA_DIR: dir.path,
+    HOLD_SECONDS: String(HOLD_SECONDS),
+    CANCEL_CUTOFF_HOURS: '0',
+    DEMO: '1',
+    SALON_NAME: 'Studio Holdfast',
+  });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopServer(server);
+  dir.remove();
+});
+
+describe.skipIf(missing)('booking in a real browser', () => {
+  it('A holds → B sees it go live → A books → B cannot take it; expiry and leaving give slots back; the owner audits', async () => {
+    const base = (server as ServerProcess).base;
+    const a = await newPage(PHONE);
+    const b = await newPage(DESKTOP);
+    await Promise.all([a.goto(base), b.goto(base)]);
+    await a.waitForSelector('.slot[data-status="available"]');
+    await b.waitForSelector('.slot[data-status="available"]');
+    await b.getByText('Times update live').waitFor();
+
+    // A takes the first free time.
+    const first = a.locator('.slot[data-status="available"]').first();
+    const id = (await first.getAttribute('data-slot-id')) ?? '';
+    await b.waitForSelector(slotSelector(id, 'available'));
+    await first.click();
+    await a.getByRole('heading', { name: /Held for you/ }).waitFor();
+    await expect.poll(async () => a.getByTestId('countdown').textContent()).toMatch(/^0:0[0-6]$/);
+
+    // B sees it taken within a second or so, without reloading.
+    const started = Date.now();
+    await b.waitForSelector(slotSelector(id, 'unavailable'), { timeout: 3_000 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await a.screenshot({ path: screenshotPath('booking-phone-hold') });
+
+    // A books.
+    await a.getByLabel('Your name').fill('Alice Example');
+    await a.getByLabel('Phone').fill('07700 900123');
+    await a.getByRole('button', { name: 'Confirm booking' }).click();
+    const reference = (await a.getByTestId('reference').textContent()) ?? '';
+    expect(reference).toMatch(/^HF-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await a.screenshot({ path: screenshotPath('booking-phone-confirmed') });
+    const ics = await a.getByRole('link', { name: 'Add to calendar' }).getAttribute('href');
+    const invite = await a.evaluate(async (href) => (await fetch(href ?? '')).text(), ics);
+    expect(invite).toContain(`UID:${reference}@holdfast`);
+
+    // B cannot get it: the button is disabled, and the API says taken.
+    expect(await b.locator(slotSelector(id)).isDisabled()).toBe(true);
+    const status = await b.evaluate(
+      async (slotId) => (await fetch(`/api/timeslots/${slotId}/reserve`, { method: 'POST' })).status,
+      id,
+    );
+    expect(status).toBe(409);
+    await b.screenshot({ path: screenshotPath('booking-desktop') });
+
+    // A holds another time and lets the countdown run out: it comes back to B.
+    await a.getByRole('button', { name: 'Book another time' }).click();
+    const second = a.locator('.slot[data-status="available"]').first();
+    const id2 = (await second.getAttribute('data-slot-id')) ?? '';
+    await second.click();
+    await b.waitForSelector(slotSelector(id2, 'unavailable'), { timeout: 3_000 });
+    await a.getByText('Time ran out').waitFor({ timeout: (HOLD_SECONDS + 4) * 1_000 });
+    await b.waitForSelector(slotSelector(id2, 'available'), { timeout: 5_000 });
+
+    // Leaving the page releases a hold at once (pagehide + sendBeacon), long before it would lapse.
+    const third = a.locator('.slot[data-status="available"]').first();
+    const id3 = (await third.getAttribute('data-slot-id')) ?? '';
+    await third.click();
+    await b.waitForSelector(slotSelector(id3, 'unavailable'), { timeout: 3_000 });
+    const left = Date.now();
+    await a.goto('about:blank');
+    await b.waitForSelector(slotSelector(id3, 'available'), { timeout: 4_000 });
+    expect(Date.now() - left).toBeLessThan(HOLD_SECONDS * 1_000);
+
+    // The manage link shows the booking.
+    await a.goto(base);
+    await a.waitForSelector(slotSelector(id, 'booked'));
+    const manage = await a.evaluate(async (ref) => {
+      const reply = await fetch(`/api/bookings/${ref}`);
+      return reply.status;
+    }, reference);
+    expect(manage).toBe(200);
+
+    // The owner signs in, sees the booking on the day board and replays its history.
+    const owner = await newPage(DESKTOP);
+    await owner.goto(`${base}/owner`);
+    await owner.getByLabel('Owner token').fill(readFileSync(join(dir.path, 'owner-token'), 'utf8').trim());
+    await owner.getByRole('button', { name: 'Sign in' }).click();
+    const slotDate = await owner.evaluate(async (slotId) => {
+      const salon = (await (await fetch('/api/salon')).json()) as { time_zone: string };
+      const iso = `${slotId.slice(-14, -10)}-${slotId.slice(-10, -8)}-${slotId.slice(-8, -6)}T${slotId.slice(-5, -3)}:${slotId.slice(-3, -1)}:00Z`;
+      return new Intl.DateTimeFormat('en-CA', { timeZone: salon.time_zone }).format(new Date(iso));
+    }, id);
+    await owner.getByLabel('Date').fill(slotDate);
+    const card = owner.locator(`.card[data-slot-id="${id}"]`);
+    await card.waitFor();
+    await expect.poll(async () => card.textContent()).toContain('Alice Example');
+    await card.click();
+    const history = owner.getByTestId('history');
+    await expect.poll(async () => history.textContent()).toMatch(/Opened.*Held.*Booked/s);
+    const replay = owner.locator('#replay');
+    await replay.fill((await replay.getAttribute('min')) ?? '0'); // back to the slot's opening
+    await expect.poll(async () => owner.getByTestId('replay-state').textContent()).toMatch(/^At .*: available/);
+    await owner.screenshot({ path: screenshotPath('owner-desktop'), fullPage: true });
+    await owner.setViewportSize(PHONE);
+    await owner.screenshot({ path: screenshotPath('owner-phone') });
+  }, 90_000);
+});

@@ -1,0 +1,174 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ApiFailure, Salon } from '../shared/api.ts';
+import { type LiveMessage, useLive } from '../shared/live.ts';
+import { clock, dayOf, timeOf } from '../shared/time.ts';
+import { type OwnerSlot, ownerApi } from './ownerApi.ts';
+import { SlotDetail } from './SlotDetail.tsx';
+import { StatsChart } from './StatsChart.tsx';
+
+// One day, a column per stylist: bookings with the customer, holds with their countdown,
+// closed slots. Kept live by the owner stream; click a slot for its history and replay.
+
+export const DayBoard = ({
+  token,
+  salon,
+  date,
+  onUnauthorised,
+}: {
+  token: string;
+  salon: Salon;
+  date: string;
+  onUnauthorised: () => void;
+}) => {
+  const zone = salon.time_zone;
+  const [slots, setSlots] = useState(() => new Map<string, OwnerSlot>());
+  const [selected, setSelected] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [position, setPosition] = useState(0);
+  const [, tick] = useState(0);
+
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const put = useCallback((slot: OwnerSlot) => {
+    setSlots((current) => {
+      const known = current.get(slot.id);
+      if (known !== undefined && known.version > slot.version) return current;
+      return new Map(current).set(slot.id, slot);
+    });
+  }, []);
+  const onMessage = useCallback(
+    (message: LiveMessage) => {
+      if (message.type === 'snapshot')
+        setSlots(new Map(((message.timeslots ?? []) as OwnerSlot[]).map((s) => [s.id, s])));
+      if (message.type === 'slot') put(message.timeslot as OwnerSlot);
+      if (typeof message.position === 'number') setPosition(message.position);
+    },
+    [put],
+  );
+  const status = useLive(`/api/admin/live?from=${date}&to=${date}`, onMessage, {
+    type: 'auth',
+    token,
+  });
+
+  const byStylist = useMemo(() => {
+    const columns = new Map<string, OwnerSlot[]>();
+    const sorted = [...slots.values()]
+      .filter((s) => dayOf(s.start_time, zone) === date)
+      .sort((a, b) => a.start_time.localeCompare(b.start_time));
+    for (const s of sorted) columns.set(s.stylist, [...(columns.get(s.stylist) ?? []), s]);
+    return [...columns];
+  }, [slots, zone, date]);
+
+  const act = async (path: string, body: unknown = {}): Promise<void> => {
+    setError(undefined);
+    try {
+      const reply = await ownerApi<{ timeslot?: OwnerSlot }>(token, 'POST', path, body);
+      if (reply.timeslot) put(reply.timeslot);
+    } catch (failure) {
+      const { status: code, message } = failure as ApiFailure;
+      if (code === 401) onUnauthorised();
+      else setError(message);
+    }
+  };
+
+  const chosen = selected === undefined ? undefined : slots.get(selected);
+  return (
+    <div className="layout">
+      <section aria-labelledby="board-heading">
+        <h2 id="board-heading">
+          {new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' }).format(
+            new Date(`${date}T12:00:00Z`),
+          )}{' '}
+          <span className="live-dot" data-status={status} style={{ color: 'var(--muted)', fontWeight: 400 }}>
+            {status === 'live' ? 'live' : 'reconnecting…'}
+          </span>
+        </h2>
+        {error && (
+          <p className="notice" data-kind="error" role="alert">
+            {error}
+          </p>
+        )}
+        {byStylist.length === 0 ? (
+          <p className="empty">No slots on this day. Open some from the Schedule tab.</p>
+        ) : (
+          <div className="board">
+            {byStylist.map(([stylist, list]) => (
+              <div className="column" key={stylist}>
+                <h3>{stylist}</h3>
+                {list.map((slot) => (
+                  <SlotCard
+                    key={slot.id}
+                    slot={slot}
+                    zone={zone}
+                    current={slot.id === selected}
+                    onSelect={() => setSelected(slot.id)}
+                  />
+                ))}
+              </div>
+            ))}
+          </div>
+        )}
+        <StatsChart token={token} date={date} position={position} />
+      </section>
+      <aside>
+        {chosen ? (
+          <SlotDetail
+            token={token}
+            salon={salon}
+            slot={chosen}
+            position={position}
+            onClose={() => void act(`/api/admin/timeslots/${chosen.id}/close`, { reason: 'closed from the console' })}
+            onReopen={() => void act(`/api/admin/timeslots/${chosen.id}/reopen`)}
+            onCancelBooking={(reference) =>
+              void act(`/api/admin/bookings/${reference}/cancel`, { reason: 'cancelled from the console' })
+            }
+          />
+        ) : (
+          <p className="empty">Select a slot to see its history and replay it.</p>
+        )}
+      </aside>
+    </div>
+  );
+};
+
+const SlotCard = ({
+  slot,
+  zone,
+  current,
+  onSelect,
+}: {
+  slot: OwnerSlot;
+  zone: string;
+  current: boolean;
+  onSelect: () => void;
+}) => {
+  const left = slot.hold ? (Date.parse(slot.hold.expires_at) - Date.now()) / 1_000 : 0;
+  const live = slot.status === 'reserved' && left > 0;
+  const status = slot.status === 'reserved' && !live ? 'available' : slot.status;
+  return (
+    <button
+      type="button"
+      className="card"
+      data-status={status}
+      data-slot-id={slot.id}
+      aria-current={current}
+      onClick={onSelect}
+    >
+      <span className="top">
+        <span>
+          {timeOf(slot.start_time, zone)}–{timeOf(slot.end_time, zone)}
+        </span>
+        <span>{status === 'reserved' ? `held ${clock(left)}` : status}</span>
+      </span>
+      {slot.booking?.customer && (
+        <span className="sub" style={{ display: 'block' }}>
+          {slot.booking.customer.name} · {slot.booking.customer.phone ?? slot.booking.customer.email} ·{' '}
+          {slot.booking.reference}
+        </span>
+      )}
+    </button>
+  );
+};

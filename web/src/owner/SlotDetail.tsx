@@ -1,0 +1,154 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { Salon } from '../shared/api.ts';
+import { longDateTime } from '../shared/time.ts';
+import { type HistoryEvent, type OwnerSlot, ownerApi } from './ownerApi.ts';
+
+// A slot's audit: every event as a timeline, and a replay slider that rebuilds the slot
+// as it was at any instant between its opening and now (by replaying its events).
+
+const WHO: Record<string, string> = { client: 'a client', owner: 'the owner', system: 'the system' };
+const WHAT: Record<string, string> = {
+  TimeslotOpened: 'Opened',
+  TimeslotReserved: 'Held',
+  ReservationCancelled: 'Hold released',
+  ReservationExpired: 'Hold expired',
+  TimeslotBooked: 'Booked',
+  BookingCancelled: 'Booking cancelled',
+  TimeslotClosed: 'Closed',
+  TimeslotReopened: 'Reopened',
+};
+
+const timeWithSeconds = (iso: string, zone: string): string =>
+  new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
+
+export const SlotDetail = ({
+  token,
+  salon,
+  slot,
+  position,
+  onClose,
+  onReopen,
+  onCancelBooking,
+}: {
+  token: string;
+  salon: Salon;
+  slot: OwnerSlot;
+  position: number;
+  onClose: () => void;
+  onReopen: () => void;
+  onCancelBooking: (reference: string) => void;
+}) => {
+  const zone = salon.time_zone;
+  const [events, setEvents] = useState<HistoryEvent[]>([]);
+  const [at, setAt] = useState<number>();
+  const [past, setPast] = useState<{ at: string; timeslot: OwnerSlot | null }>();
+
+  // Refetched whenever the slot changes (its version) or the log moves on (position).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version and position are refetch triggers
+  useEffect(() => {
+    ownerApi<{ events: HistoryEvent[] }>(token, 'GET', `/api/admin/timeslots/${slot.id}/history`).then(
+      (reply) => setEvents(reply.events),
+      () => setEvents([]),
+    );
+  }, [token, slot.id, slot.version, position]);
+
+  const range = useMemo(() => {
+    const first = events[0] ? Date.parse(events[0].at) : Date.now();
+    return { min: first, max: Math.max(first + 1_000, Date.now()) };
+  }, [events]);
+
+  // Replay, debounced while the slider moves.
+  useEffect(() => {
+    if (at === undefined) return;
+    const timer = setTimeout(() => {
+      ownerApi<{ at: string; timeslot: OwnerSlot | null }>(
+        token,
+        'GET',
+        `/api/admin/timeslots/${slot.id}/state?at=${encodeURIComponent(new Date(at).toISOString())}`,
+      ).then(setPast, () => setPast(undefined));
+    }, 150);
+    return () => clearTimeout(timer);
+  }, [at, token, slot.id]);
+
+  return (
+    <section className="panel" aria-labelledby="detail-heading">
+      <h2 id="detail-heading">
+        {slot.stylist}, {longDateTime(slot.start_time, zone)}
+      </h2>
+      <p>
+        Now: <strong data-testid="slot-status">{slot.status}</strong>
+        {slot.booking && ` · ${slot.booking.reference} · ${slot.booking.customer?.name ?? ''}`}
+      </p>
+      <div className="actions">
+        {slot.status === 'closed' ? (
+          <button type="button" className="btn quiet" onClick={onReopen}>
+            Reopen
+          </button>
+        ) : slot.status !== 'booked' ? (
+          <button type="button" className="btn quiet" onClick={onClose}>
+            Close slot
+          </button>
+        ) : null}
+        {slot.booking && (
+          <button
+            type="button"
+            className="btn danger"
+            onClick={() => {
+              if (window.confirm(`Cancel booking ${slot.booking?.reference}?`))
+                onCancelBooking(slot.booking?.reference ?? '');
+            }}
+          >
+            Cancel booking
+          </button>
+        )}
+      </div>
+
+      <h3>History</h3>
+      <ol className="timeline" aria-label="Slot history" data-testid="history">
+        {events.map((e) => (
+          <li key={e.revision}>
+            <strong>{WHAT[e.type] ?? e.type}</strong> by {WHO[e.who.kind] ?? e.who.kind}
+            {typeof e.data.reason === 'string' && ` (${e.data.reason})`}
+            <div className="when">{timeWithSeconds(e.at, zone)}</div>
+          </li>
+        ))}
+      </ol>
+
+      <h3>
+        <label htmlFor="replay">Replay</label>
+      </h3>
+      <input
+        id="replay"
+        type="range"
+        min={range.min}
+        max={range.max}
+        step={1_000}
+        value={at ?? range.max}
+        onChange={(e) => setAt(Number(e.target.value))}
+        style={{ width: '100%' }}
+        aria-valuetext={timeWithSeconds(new Date(at ?? range.max).toISOString(), zone)}
+      />
+      <p aria-live="polite" data-testid="replay-state">
+        {at === undefined
+          ? 'Drag to see this slot at any moment of its history.'
+          : past === undefined
+            ? '…'
+            : `At ${timeWithSeconds(past.at, zone)}: ${
+                past.timeslot === null
+                  ? 'not yet opened'
+                  : past.timeslot.status +
+                    (past.timeslot.hold ? ` (held, ${past.timeslot.hold.seconds_left}s left)` : '') +
+                    (past.timeslot.booking ? ` (${past.timeslot.booking.reference})` : '')
+              }`}
+      </p>
+    </section>
+  );
+};

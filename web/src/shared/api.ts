@@ -1,0 +1,77 @@
+// The API as the browser sees it: JSON in, JSON out, errors as {error, message}.
+// The session cookie rides along on every request (same origin).
+
+export type PublicSlot = {
+  id: string;
+  start_time: string;
+  end_time: string;
+  stylist: string;
+  status: 'available' | 'unavailable' | 'reserved' | 'booked';
+  yours: boolean;
+  expires_at?: string;
+  seconds_left?: number;
+  reference?: string;
+  version: number;
+};
+
+export type Booking = {
+  reference: string;
+  slot_id: string;
+  stylist: string;
+  start_time: string;
+  end_time: string;
+  status: 'confirmed' | 'cancelled';
+  customer: { name: string; phone?: string; email?: string };
+  booked_at: string;
+  cancelled_at?: string;
+  cancellable_until: string;
+  manage_token?: string;
+};
+
+export type Salon = {
+  name: string;
+  time_zone: string;
+  hold_seconds: number;
+  cancel_cutoff_hours: number;
+  stylists: string[];
+};
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const api = async <T>(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> => {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiFailure(0, 'network', 'No connection. Check your signal and try again.');
+  }
+  const json = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
+  if (!response.ok) {
+    throw new ApiFailure(response.status, json.error ?? 'error', json.message ?? response.statusText);
+  }
+  return json as T;
+};
+
+/** Tells the server to release a hold even as the page goes away (cookies ride along). */
+export const releaseOnExit = (slotId: string): void => {
+  const body = new Blob(['{}'], { type: 'application/json' });
+  navigator.sendBeacon(`/api/timeslots/${encodeURIComponent(slotId)}/cancel`, body);
+};
