@@ -112,6 +112,16 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await b.waitForSelector(slotSelector(id3, 'available'), { timeout: 4_000 });
     expect(Date.now() - left).toBeLessThan(HOLD_SECONDS * 1_000);
 
+    // The release button gives a hold back too.
+    await a.goto(base);
+    const fourth = a.locator('.slot[data-status="available"]').first();
+    const id4 = (await fourth.getAttribute('data-slot-id')) ?? '';
+    await fourth.click();
+    await b.waitForSelector(slotSelector(id4, 'unavailable'), { timeout: 3_000 });
+    await a.getByRole('button', { name: 'Release this time' }).click();
+    await a.getByText('Released.').waitFor();
+    await b.waitForSelector(slotSelector(id4, 'available'), { timeout: 3_000 });
+
     // The manage link shows the booking.
     await a.goto(base);
     await a.waitForSelector(slotSelector(id, 'booked'));
@@ -142,7 +152,34 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await replay.fill((await replay.getAttribute('min')) ?? '0'); // back to the slot's opening
     await expect.poll(async () => owner.getByTestId('replay-state').textContent()).toMatch(/^At .*: available/);
     await owner.screenshot({ path: screenshotPath('owner-desktop'), fullPage: true });
+
+    // Closing a slot from the console takes it off the clients' pages; reopening brings it back.
+    const free = owner.locator('.card[data-status="available"]').first();
+    const freeId = (await free.getAttribute('data-slot-id')) ?? '';
+    await free.click();
+    await owner.getByRole('button', { name: 'Close slot' }).click();
+    await expect.poll(async () => owner.getByTestId('slot-status').textContent()).toBe('closed');
+    await b.waitForSelector(slotSelector(freeId, 'unavailable'), { timeout: 3_000 });
+    await owner.getByRole('button', { name: 'Reopen' }).click();
+    await b.waitForSelector(slotSelector(freeId, 'available'), { timeout: 3_000 });
+
+    // A schedule from the weekly template.
+    await owner.getByRole('tab', { name: 'Schedule' }).click();
+    await owner.getByLabel('Stylists (comma-separated)').fill('Dana');
+    await owner.getByLabel('From').fill('2027-02-01');
+    await owner.getByLabel('To (inclusive)').fill('2027-02-07');
+    await owner.getByRole('button', { name: 'Open slots' }).click();
+    await owner.getByText(/^Opened \d+ slots/).waitFor();
     await owner.setViewportSize(PHONE);
+    await owner.getByRole('tab', { name: 'Day' }).click();
     await owner.screenshot({ path: screenshotPath('owner-phone') });
+
+    // The server dies and comes back on the same port: the page reconnects and resyncs.
+    const port = new URL(base).port;
+    await stopServer(server);
+    await b.getByText('Reconnecting to live updates').waitFor({ timeout: 5_000 });
+    server = await startServer({ DATA_DIR: dir.path, PORT: port, HOLD_SECONDS: String(HOLD_SECONDS) });
+    await b.getByText('Times update live').waitFor({ timeout: 15_000 });
+    expect(await b.locator(slotSelector(id)).getAttribute('data-status')).toBe('unavailable');
   }, 90_000);
 });
