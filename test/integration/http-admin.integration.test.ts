@@ -255,6 +255,30 @@ describe('the owner’s book', () => {
   });
 });
 
+describe('GET /api/admin/stats', () => {
+  it('counts slots by status and how holds ended, per day', async () => {
+    const a = r.client();
+    await a.post(`/api/timeslots/${slotIdAt(2)}/reserve`);
+    await a.post(`/api/timeslots/${slotIdAt(2)}/book`, { customer }); // booked
+    await a.post(`/api/timeslots/${slotIdAt(3)}/reserve`);
+    await a.post(`/api/timeslots/${slotIdAt(3)}/cancel`); // released
+    await a.post(`/api/timeslots/${slotIdAt(4)}/reserve`);
+    await r.rig.advance(180_000); // expired
+    await r.owner('POST', `/api/admin/timeslots/${slotIdAt(6)}/close`);
+    const stats = json(await r.owner('GET', '/api/admin/stats?date=2026-12-05'));
+    expect(stats).toMatchObject({
+      slots: 5,
+      status: { available: 3, reserved: 0, booked: 1, closed: 1 },
+      holds: { booked: 1, cancelled: 1, expired: 1 },
+      stylists: [{ stylist: 'Anna', slots: 5, booked: 1 }],
+    });
+    const otherDay = json(await r.owner('GET', '/api/admin/stats?date=2026-12-06'));
+    expect(otherDay).toMatchObject({ slots: 0, holds: { booked: 0, cancelled: 0, expired: 0 } });
+    // Default: today in the salon's zone (T0 is 2026-12-05 08:00 UTC).
+    expect(json(await r.owner('GET', '/api/admin/stats')).slots).toBe(5);
+  });
+});
+
 describe('audit and replay', () => {
   it('gives every event of a slot with type, time, who and data', async () => {
     const a = r.client();

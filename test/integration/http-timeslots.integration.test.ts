@@ -16,6 +16,20 @@ afterEach(async () => {
 const json = (response: { body: string }) => JSON.parse(response.body);
 const customer = { name: 'Zoë Client', phone: '+44 7700 900123' };
 
+describe('GET /api/salon', () => {
+  it('tells the page the salon’s name, zone, hold length and stylists', async () => {
+    const res = await r.client().get('/api/salon');
+    expect(json(res)).toEqual({
+      name: 'Holdfast salon',
+      time_zone: 'Europe/London',
+      hold_seconds: 180,
+      cancel_cutoff_hours: 24,
+      stylists: ['Anna'],
+    });
+    expect(String(res.headers['set-cookie'])).toMatch(/^hf_session=/); // the page's first request starts the session
+  });
+});
+
 describe('GET /api/timeslots', () => {
   it('lists upcoming available slots as an array and starts a signed, HttpOnly, SameSite=Lax session', async () => {
     const a = r.client();
