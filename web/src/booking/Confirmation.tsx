@@ -10,6 +10,18 @@ export const manageLink = (booking: Booking): string =>
 export const calendarLink = (booking: Booking): string =>
   `/api/bookings/${encodeURIComponent(booking.reference)}/calendar.ics?token=${encodeURIComponent(booking.manage_token ?? '')}`;
 
+/** When, with whom, for whom: the same three facts wherever a booking is shown. */
+export const BookingFacts = ({ booking, zone }: { booking: Booking; zone: string }) => (
+  <dl className="facts">
+    <dt>When</dt>
+    <dd>{longDateTime(booking.start_time, zone)}</dd>
+    <dt>With</dt>
+    <dd>{booking.stylist}</dd>
+    <dt>Name</dt>
+    <dd>{booking.customer.name}</dd>
+  </dl>
+);
+
 export const Confirmation = ({ booking, salon, onAgain }: { booking: Booking; salon: Salon; onAgain: () => void }) => (
   <section className="panel" aria-labelledby="done-heading">
     <h2 id="done-heading" tabIndex={-1} ref={(el) => el?.focus()}>
@@ -19,14 +31,7 @@ export const Confirmation = ({ booking, salon, onAgain }: { booking: Booking; sa
     <p className="reference" data-testid="reference">
       {booking.reference}
     </p>
-    <dl className="facts">
-      <dt>When</dt>
-      <dd>{longDateTime(booking.start_time, salon.time_zone)}</dd>
-      <dt>With</dt>
-      <dd>{booking.stylist}</dd>
-      <dt>Name</dt>
-      <dd>{booking.customer.name}</dd>
-    </dl>
+    <BookingFacts booking={booking} zone={salon.time_zone} />
     <div className="actions">
       <a className="btn primary" href={calendarLink(booking)} download>
         Add to calendar

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { type ApiFailure, api, type Booking, type Salon } from '../shared/api.ts';
-import { longDateTime } from '../shared/time.ts';
-import { calendarLink } from './Confirmation.tsx';
+import { BookingFacts, calendarLink } from './Confirmation.tsx';
 
 // The manage link: see the booking, add it to a calendar, cancel it before the cut-off.
 
@@ -49,14 +48,7 @@ export const ManageBooking = ({ salon, reference }: { salon: Salon; reference: s
       <p className="notice" data-kind={booking.status === 'confirmed' ? 'ok' : 'error'} role="status">
         {booking.status === 'confirmed' ? 'Confirmed' : 'Cancelled'}
       </p>
-      <dl className="facts">
-        <dt>When</dt>
-        <dd>{longDateTime(booking.start_time, salon.time_zone)}</dd>
-        <dt>With</dt>
-        <dd>{booking.stylist}</dd>
-        <dt>Name</dt>
-        <dd>{booking.customer.name}</dd>
-      </dl>
+      <BookingFacts booking={booking} zone={salon.time_zone} />
       {error && (
         <p className="notice" data-kind="error" role="alert">
           {error}
