@@ -59,6 +59,11 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await b.waitForSelector('.slot[data-status="available"]');
     await b.getByText('Times update live').waitFor();
 
+    // Fits a small phone: nothing wider than 360 px (the day chips scroll inside their row).
+    await a.setViewportSize({ width: 360, height: 740 });
+    expect(await a.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await a.setViewportSize(PHONE);
+
     // A takes the first free time.
     const first = a.locator('.slot[data-status="available"]').first();
     const id = (await first.getAttribute('data-slot-id')) ?? '';
@@ -182,4 +187,31 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await b.getByText('Times update live').waitFor({ timeout: 15_000 });
     expect(await b.locator(slotSelector(id)).getAttribute('data-status')).toBe('unavailable');
   }, 90_000);
+
+  it('a slot taken while the page did not know yet: a friendly 409 message and a refreshed list', async () => {
+    const base = (server as ServerProcess).base;
+    const a = await newPage(PHONE);
+    const b = await newPage(DESKTOP);
+    // B's live stream delivers the first snapshot and nothing after: B's page goes stale.
+    await b.routeWebSocket(/\/api\/live/, (ws) => {
+      const upstream = ws.connectToServer();
+      let delivered = false;
+      upstream.onMessage((message) => {
+        if (!delivered) ws.send(message);
+        delivered = true;
+      });
+    });
+    await Promise.all([a.goto(base), b.goto(base)]);
+    await b.waitForSelector('.slot[data-status="available"]');
+    await a.waitForSelector('.slot[data-status="available"]');
+    const target = a.locator('.slot[data-status="available"]').first();
+    const id = (await target.getAttribute('data-slot-id')) ?? '';
+    await target.click();
+    await a.getByRole('heading', { name: /Held for you/ }).waitFor();
+    await b.waitForSelector(slotSelector(id, 'available')); // stale: B still thinks it is free
+    await b.locator(slotSelector(id)).click();
+    await b.getByText('someone else just took that time').waitFor();
+    await b.waitForSelector(slotSelector(id, 'unavailable'), { timeout: 3_000 }); // refreshed
+    expect(await b.getByRole('heading', { name: /Held for you/ }).count()).toBe(0);
+  }, 60_000);
 });
