@@ -97,15 +97,21 @@ export const liveRoutes =
     const flush = (): void => {
       flushing = false;
       const now = clock.now();
-      for (const slotId of changed) {
-        const slot = engine.models.availability.slots.get(slotId);
-        if (slot === undefined) continue;
-        for (const conn of connections) {
-          if (conn.stylist !== undefined && stylistSlug(slot.stylist) !== conn.stylist) continue;
-          send(conn, { type: 'slot', position: engine.models.position, timeslot: view(conn, slot, now) });
+      try {
+        for (const slotId of changed) {
+          const slot = engine.models.availability.slots.get(slotId);
+          if (slot === undefined) continue;
+          for (const conn of connections) {
+            if (conn.stylist !== undefined && stylistSlug(slot.stylist) !== conn.stylist) continue;
+            send(conn, { type: 'slot', position: engine.models.position, timeslot: view(conn, slot, now) });
+          }
         }
+      } catch (error) {
+        // Runs in a microtask: a throw would be an uncaught exception. Clients resync on reconnect.
+        app.log.error({ err: error }, 'pushing live updates failed');
+      } finally {
+        changed.clear();
       }
-      changed.clear();
     };
     const unsubscribe = engine.onCommitted((event) => {
       const slotId = slotIdOfStream(event.streamId);
@@ -144,11 +150,17 @@ export const liveRoutes =
       });
       socket.on('message', (data) => {
         conn.alive = true;
+        // A throw here would escape into the socket's event emitter and take the process
+        // down, so anything that is not a JSON object is answered, never dereferenced.
         let message: { type?: unknown; token?: unknown };
         try {
-          message = JSON.parse(String(data)) as typeof message;
+          const parsed: unknown = JSON.parse(String(data));
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+            throw new TypeError('not an object');
+          message = parsed as typeof message;
         } catch {
-          send(conn, { type: 'error', error: 'invalid_json', message: 'messages are JSON' });
+          send(conn, { type: 'error', error: 'invalid_json', message: 'messages are JSON objects' });
+          if (!authed) socket.close(CLOSE_UNAUTHORISED, 'owner token required');
           return;
         }
         if (!authed) {

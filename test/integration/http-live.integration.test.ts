@@ -96,8 +96,12 @@ describe('GET /api/live', () => {
     const again = await client.next((m) => m.type === 'snapshot');
     expect(again.position).toBeGreaterThan(first.position ?? 0);
     expect(again.timeslots?.find((s) => s.id === slotIdAt(4))?.status).toBe('unavailable');
-    client.socket.send('not json');
-    expect((await client.next((m) => m.type === 'error')).error).toBe('invalid_json');
+    for (const junk of ['not json', 'null', '5', '"text"', '[]']) {
+      client.socket.send(junk);
+      expect((await client.next((m) => m.type === 'error')).error).toBe('invalid_json');
+    }
+    client.send({ type: 'ping' }); // still served after all that
+    expect((await client.next((m) => m.type === 'pong')).position).toBe(r.rig.engine.models.position);
     client.send({ type: 'subscribe-to-everything' });
     expect((await client.next((m) => m.type === 'error')).error).toBe('unknown_message');
   });
@@ -159,5 +163,10 @@ describe('GET /api/admin/live', () => {
     const silent = await live(`${base}/api/admin/live`);
     silent.send({ type: 'resync' });
     expect((await silent.closed).code).toBe(CLOSE_UNAUTHORISED);
+    const junk = await live(`${base}/api/admin/live`);
+    junk.socket.send('null');
+    expect((await junk.closed).code).toBe(CLOSE_UNAUTHORISED);
+    // The process is still serving.
+    expect((await r.app.inject('/healthz')).statusCode).toBe(200);
   });
 });
