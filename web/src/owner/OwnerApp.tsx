@@ -12,10 +12,16 @@ const today = (zone: string): string =>
     new Date(),
   );
 
+type Tab = 'day' | 'schedule';
+const TABS: Array<[Tab, string]> = [
+  ['day', 'Day'],
+  ['schedule', 'Schedule'],
+];
+
 export const OwnerApp = () => {
   const [salon, setSalon] = useState<Salon>();
   const [token, setToken] = useState<string | null>(savedToken);
-  const [tab, setTab] = useState<'day' | 'schedule'>('day');
+  const [tab, setTab] = useState<Tab>('day');
   const [date, setDate] = useState<string>();
 
   useEffect(() => {
@@ -62,24 +68,18 @@ export const OwnerApp = () => {
           <>
             <div className="toolbar">
               <div className="tabs" role="tablist" aria-label="Console sections">
-                <button
-                  type="button"
-                  role="tab"
-                  className="chip"
-                  aria-selected={tab === 'day'}
-                  onClick={() => setTab('day')}
-                >
-                  Day
-                </button>
-                <button
-                  type="button"
-                  role="tab"
-                  className="chip"
-                  aria-selected={tab === 'schedule'}
-                  onClick={() => setTab('schedule')}
-                >
-                  Schedule
-                </button>
+                {TABS.map(([id, label]) => (
+                  <button
+                    key={id}
+                    type="button"
+                    role="tab"
+                    className="chip"
+                    aria-selected={tab === id}
+                    onClick={() => setTab(id)}
+                  >
+                    {label}
+                  </button>
+                ))}
               </div>
               {tab === 'day' && (
                 <div className="field">
