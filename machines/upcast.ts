@@ -9,7 +9,10 @@ export type RecordedEvent = {
   streamId: string;
   /** 0-based position of the event within its stream. */
   revision: number;
-  /** Global, strictly increasing position in the whole log (not necessarily contiguous). */
+  /**
+   * Global, strictly increasing position in the whole log (not necessarily contiguous).
+   * Always exact when delivered in log order; 0 from a one-stream read whose log cannot say.
+   */
   position: number;
   type: string;
   data: unknown;

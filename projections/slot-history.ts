@@ -6,7 +6,8 @@ import { evolveSlot, holdIsLive, type SlotSummary } from './slot-summary.js';
 
 export type HistoryEntry = {
   revision: number;
-  position: number;
+  /** Global log position; absent where the log's stream read cannot say (EventStoreDB's index). */
+  position?: number;
   type: string;
   at: string;
   who: Actor;
@@ -19,7 +20,7 @@ export const slotHistory = (stream: readonly RecordedEvent[]): HistoryEntry[] =>
     const meta = metadataOf(event);
     return {
       revision: event.revision,
-      position: event.position,
+      ...(event.position > 0 && { position: event.position }),
       type: event.type,
       at: event.recordedAt,
       who: meta.actor,

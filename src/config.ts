@@ -74,11 +74,17 @@ export const loadConfig = (env: Env = process.env): Config => {
       throw new ConfigError(`CORS_ORIGIN must list origins like https://salon.example (got "${origin}")`);
     }
   }
+  const eventstoreUrl = env.EVENTSTORE_URL?.trim() || undefined;
+  if (eventstoreUrl !== undefined && !/^esdb(\+discover)?:\/\/[^/\s]+/.test(eventstoreUrl)) {
+    throw new ConfigError(
+      `EVENTSTORE_URL must be an EventStoreDB connection string like esdb://localhost:2113?tls=false (got "${eventstoreUrl}")`,
+    );
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),
-    eventstoreUrl: env.EVENTSTORE_URL?.trim() || undefined,
+    eventstoreUrl,
     holdSeconds: integer(env, 'HOLD_SECONDS', 180, 1, 3_600),
     ownerToken: env.OWNER_TOKEN?.trim() || undefined,
     salonTz,

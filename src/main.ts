@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createEngine } from './engine/engine.js';
-import { createSqliteLog } from './eventlog/sqlite.js';
+import { openEventLog } from './eventlog/open.js';
 import { timedAppends } from './eventlog/timed.js';
 import { buildApp } from './http/app.js';
 import { defaultHttpSettings } from './http/context.js';
@@ -20,11 +20,6 @@ import { loadSecrets } from './secrets.js';
 const main = async (): Promise<void> => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  if (config.eventstoreUrl !== undefined) {
-    throw new ConfigError(
-      'EVENTSTORE_URL is set, but the EventStoreDB adapter is not built yet; unset it to use SQLite',
-    );
-  }
   const secrets = loadSecrets(config.dataDir, { ownerToken: config.ownerToken, sessionSecret: config.sessionSecret });
   if (secrets.generatedOwnerTokenFile !== undefined) {
     // Printed once, on the start that created it; afterwards it is only in the file.
@@ -34,8 +29,15 @@ const main = async (): Promise<void> => {
   }
 
   const metrics = createMetrics();
-  const log = timedAppends(createSqliteLog({ path: join(config.dataDir, 'holdfast.db') }), metrics.observeAppend);
-  logger.info({ log: log.kind, dataDir: config.dataDir }, 'event log opened');
+  const log = timedAppends(openEventLog(config, logger), metrics.observeAppend);
+  logger.info({ log: log.kind, dataDir: config.dataDir }, `event log: ${log.kind}`);
+  if (config.eventstoreUrl !== undefined && (config.sessionSecret === undefined || config.ownerToken === undefined)) {
+    // Several processes on one log must agree on these: share DATA_DIR or set both.
+    logger.warn(
+      { dataDir: config.dataDir },
+      'SESSION_SECRET/OWNER_TOKEN unset: every app process on this log needs the same DATA_DIR or the same values',
+    );
+  }
   const engine = createEngine({
     log,
     clock: systemClock,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // The owner token and the session-signing secret. Taken from the environment when set;
@@ -13,17 +13,29 @@ export type Secrets = {
   generatedOwnerTokenFile?: string;
 };
 
-/** Reads `file`, or creates it with a fresh value; `wx` so two processes starting together agree. */
+/**
+ * Reads `file`, or creates it with a fresh value. The value is written to a private temp
+ * file first and then hard-linked into place, which fails if the file exists: processes
+ * starting together (replicas sharing a volume) all end up with the one complete value.
+ */
 const keptIn = (file: string, bytes: number): { value: string; created: boolean } => {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const value = randomBytes(bytes).toString('base64url');
-    writeFileSync(file, `${value}\n`, { flag: 'wx', mode: 0o600 });
+    writeFileSync(temp, `${value}\n`, { flag: 'wx', mode: 0o600 });
+    linkSync(temp, file);
     return { value, created: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const value = readFileSync(file, 'utf8').trim();
     if (value.length < 32) throw new Error(`${file} is damaged (too short); delete it to generate a new one`);
     return { value, created: false };
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never written (the directory refused it): nothing to tidy
+    }
   }
 };
 

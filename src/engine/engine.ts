@@ -109,17 +109,34 @@ export const createEngine = (options: EngineOptions) => {
     return { type: event.type, data: event.data, metadata };
   };
 
+  // A warm actor may be behind the log when other processes write to it. An append proves
+  // itself (the expected revision); a refusal or a "nothing to do" does not, so before we
+  // give one from a warm actor we check the stream has not moved since the actor last saw it.
+  const isBehindLog = async (slotId: string, revision: number): Promise<boolean> =>
+    ((await readSlotStream(slotId)).at(-1)?.revision ?? -1) !== revision;
+
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {
+      const warm = registry.get(slotId) !== undefined;
       const actor = await activate(slotId);
       let events: TimeslotEvent[];
       try {
         events = decide(actor.state(), command, { now: clock.now(), holdMs });
       } catch (error) {
+        if (warm && (await isBehindLog(slotId, actor.revision))) {
+          drop(slotId);
+          continue;
+        }
         if (actor.state().status === 'unopened') drop(slotId); // never cache unknown ids
         throw error;
       }
-      if (events.length === 0) return { slot: actor.state(), events: [] };
+      if (events.length === 0) {
+        if (warm && (await isBehindLog(slotId, actor.revision))) {
+          drop(slotId);
+          continue;
+        }
+        return { slot: actor.state(), events: [] };
+      }
       actor.check(events);
 
       let appended: { nextRevision: number; position: number };

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../../machines/upcast.js';
 
 // The event log port: the only thing the engine knows about durability. Adapters
-// (sqlite, memory, and later eventstoredb) translate their own errors and revisions
+// (sqlite, memory, eventstoredb) translate their own errors, revisions and positions
 // into these shapes at the boundary.
 
 export type NewEvent = {
@@ -61,7 +61,10 @@ export interface EventLog {
   readonly kind: string;
   /** Appends atomically if the stream is at `expected`; otherwise throws VersionConflictError. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** The whole stream in revision order; `[]` when it does not exist. */
+  /**
+   * The whole stream in revision order; `[]` when it does not exist. An event's `position`
+   * is 0 here when the log cannot say (EventStoreDB reads one stream from its index).
+   */
   readStream(streamId: string): Promise<StoredEvent[]>;
   /** Up to `limit` events after `fromPosition`, in log order. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;

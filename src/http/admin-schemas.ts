@@ -96,7 +96,7 @@ export const HistoryReply = Type.Object({
   events: Type.Array(
     Type.Object({
       revision: Type.Integer(),
-      position: Type.Integer(),
+      position: Type.Optional(Type.Integer({ description: 'global log position, when the log can say' })),
       type: Type.String(),
       at: iso('when the log recorded it'),
       who: Type.Object({

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { streamIdOf } from '../../machines/index.js';
 import { CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED } from '../../src/http/live.js';
 import { type AppRig, appRig, OWNER_TOKEN, slotIdAt } from '../support/app-harness.js';
-import { anna, MINUTE, T0 } from '../support/fixtures.js';
+import { anna, MINUTE, T0, until } from '../support/fixtures.js';
 import { connectLive, type LiveClient } from '../support/ws-client.js';
 
 // Live updates over a real socket with a real WebSocket client.
@@ -28,13 +28,6 @@ const live = async (url: string, headers: Record<string, string> = {}) => {
 const wsClients = async (rig: AppRig): Promise<number> => {
   const text = (await rig.app.inject('/metrics')).body;
   return Number(/^holdfast_websocket_clients (\d+)$/m.exec(text)?.[1]);
-};
-const until = async (condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((done) => setTimeout(done, 20));
-  }
 };
 
 describe('GET /api/live', () => {

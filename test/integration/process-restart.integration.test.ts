@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
-import { assertBuilt, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
+import { assertBuilt, browser, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
 
 // The real process (what `npm start` runs) on a temp DATA_DIR: book and hold over HTTP,
 // SIGKILL it mid-flight, start it again, and find the booking and the hold with its
@@ -14,28 +14,6 @@ let current: ServerProcess | undefined;
 const start = async (): Promise<ServerProcess> => {
   current = await startServer({ DATA_DIR: dir.path, HOLD_SECONDS: '120', DEMO: '1', RATE_LIMIT_PER_MINUTE: '0' });
   return current;
-};
-
-// Response bodies are whatever the server sent; the assertions below check their shape.
-// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire
-type Json = Record<string, any>;
-
-/** One browser: keeps the session cookie. */
-const browser = (base: string, jar: { cookie?: string | undefined } = {}) => {
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(jar.cookie && { cookie: jar.cookie }),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const set = res.headers.get('set-cookie');
-    if (set?.startsWith('hf_session=')) jar.cookie = set.split(';')[0];
-    return { status: res.status, body: (await res.json()) as Json };
-  };
-  return { jar, call };
 };
 
 beforeAll(assertBuilt);

@@ -22,6 +22,15 @@ export const tempDir = (prefix = 'holdfast-test-'): { path: string; remove(): vo
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 };
 
+/** Polls `condition` (sync or async) until it holds; fails after `timeoutMs`. */
+export const until = async (condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((done) => setTimeout(done, 10));
+  }
+};
+
 export const anna = (hoursFromT0: number, minutes = 60) => ({
   stylist: 'Anna',
   startsAt: T0 + hoursFromT0 * HOUR,

@@ -15,7 +15,8 @@ export const assertBuilt = (): void => {
 
 export const startServer = async (env: Record<string, string>): Promise<ServerProcess> => {
   const proc = spawn(process.execPath, ['--enable-source-maps', MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    // EVENTSTORE_URL is for the adapter's own test file; a process gets it only when asked.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EVENTSTORE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -45,4 +46,31 @@ export const stopServer = async (server: ServerProcess | undefined): Promise<voi
   if (server === undefined || server.proc.exitCode !== null || server.proc.signalCode !== null) return;
   server.proc.kill('SIGKILL');
   await server.exited();
+};
+
+// Response bodies are whatever the server sent; the assertions using them check their shape.
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire
+export type Json = Record<string, any>;
+
+/** One browser against a real server: keeps the session cookie (share `jar` to share a session). */
+export const browser = (
+  base: string,
+  jar: { cookie?: string | undefined } = {},
+  headers: Record<string, string> = {},
+) => {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...headers,
+        ...(jar.cookie && { cookie: jar.cookie }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set?.startsWith('hf_session=')) jar.cookie = set.split(';')[0];
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  return { jar, call };
 };

@@ -77,6 +77,8 @@ describe('configuration from the environment', () => {
     ['SESSION_SECRET', 'short'],
     ['TRUST_PROXY', 'yes'],
     ['CORS_ORIGIN', '*'],
+    ['EVENTSTORE_URL', 'localhost:2113'],
+    ['EVENTSTORE_URL', 'postgres://localhost/holdfast'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
