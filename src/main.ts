@@ -94,8 +94,19 @@ const main = async (): Promise<void> => {
   logger.info({ ms: Date.now() - started, position: engine.models.position }, 'replayed the log');
 
   if (config.demo && engine.models.position === 0) {
-    const opened = await openDemoSchedule(engine, systemClock.now(), config.salonTz);
-    logger.info({ opened, zone: config.salonTz }, 'opened the demo schedule (DEMO=0 to skip)');
+    // Opening is idempotent, so a failure part-way (the log went away) is simply retried;
+    // the process keeps serving meanwhile rather than dying over a demo.
+    const now = systemClock.now();
+    for (let attempt = 1; !stopping; attempt += 1) {
+      try {
+        const opened = await openDemoSchedule(engine, now, config.salonTz);
+        logger.info({ opened, zone: config.salonTz }, 'opened the demo schedule (DEMO=0 to skip)');
+        break;
+      } catch (error) {
+        logger.warn({ err: error, attempt }, 'opening the demo schedule failed; retrying in 2 s');
+        await new Promise((done) => setTimeout(done, 2_000).unref());
+      }
+    }
   }
 };
 

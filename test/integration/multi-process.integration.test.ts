@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createEventStoreLog } from '../../src/eventlog/eventstoredb.js';
 import { createMemoryLog, createMemoryStore } from '../../src/eventlog/memory.js';
@@ -36,3 +37,14 @@ multiProcessScenarios('memory, one shared store', () => {
   const store = createMemoryStore();
   return { connect: (clock) => createMemoryLog({ store, clock }), cleanup: () => undefined };
 });
+
+const realServer = process.env.EVENTSTORE_URL;
+if (realServer !== undefined && realServer !== '') {
+  multiProcessScenarios(`eventstoredb adapter, real server at ${realServer}`, () => {
+    const namespace = `scenario-${randomUUID()}/`; // a fresh, empty log for each test
+    return {
+      connect: () => createEventStoreLog({ connectionString: realServer, namespace }),
+      cleanup: () => undefined,
+    };
+  });
+}

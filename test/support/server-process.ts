@@ -13,7 +13,11 @@ export const assertBuilt = (): void => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does) first`);
 };
 
-export const startServer = async (env: Record<string, string>): Promise<ServerProcess> => {
+/** Starts the process; resolves once /readyz says ready (or, with `untilReady: false`, once it listens). */
+export const startServer = async (
+  env: Record<string, string>,
+  { untilReady = true }: { untilReady?: boolean } = {},
+): Promise<ServerProcess> => {
   const proc = spawn(process.execPath, ['--enable-source-maps', MAIN], {
     // EVENTSTORE_URL is for the adapter's own test file; a process gets it only when asked.
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EVENTSTORE_URL: '', ...env },
@@ -31,6 +35,7 @@ export const startServer = async (env: Record<string, string>): Promise<ServerPr
     const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
     if (port !== undefined) {
       const base = `http://127.0.0.1:${port}`;
+      if (!untilReady) return { base, proc, output: () => output, exited };
       const ready = await fetch(`${base}/readyz`).then(
         (r) => r.status,
         () => 0,

@@ -32,6 +32,8 @@ export type StandinOptions = {
   now?: () => number;
   /** Keep the data of an earlier stand-in (a server restart keeps its log). */
   store?: StandinStore;
+  /** Listen on this port (default: one the OS picks). */
+  port?: number;
 };
 
 export type EventStoreStandin = {
@@ -128,7 +130,7 @@ export const startEventStoreStandin = async (options: StandinOptions = {}): Prom
   const store = options.store ?? createStandinStore(options.now);
   const batchAppend = options.batchAppend ?? true;
   let server: grpc.Server | undefined;
-  let port = 0;
+  let port = options.port ?? 0;
   let subscriptionCount = 0;
 
   // ---- Streams.Read: one stream, $all, or a subscription to $all --------------------------
