@@ -80,3 +80,13 @@ export const expectedFor = (revision: number): ExpectedRevision => (revision < 0
 /** Whether a stream whose last event is at `actual` (-1: none) satisfies `expected`. */
 export const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual < 0 : expected === actual);
+
+/** Every event in the log, in log order, read page by page (verification and tests). */
+export const readWholeLog = async (log: Pick<EventLog, 'readAll'>, pageSize = 1_000): Promise<StoredEvent[]> => {
+  const all: StoredEvent[] = [];
+  for (;;) {
+    const page = await log.readAll(all.at(-1)?.position ?? 0, pageSize);
+    all.push(...page);
+    if (page.length < pageSize) return all;
+  }
+};

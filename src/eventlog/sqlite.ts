@@ -24,6 +24,8 @@ export type SqliteLogOptions = {
   clock?: Pick<Clock, 'now'>;
   /** How often to look for other processes' commits while someone is subscribed. */
   pollMs?: number;
+  /** Open an existing log for reading only (verification while a server may be running). */
+  readonly?: boolean;
 };
 
 type Row = {
@@ -68,12 +70,15 @@ const toStored = (row: Row): StoredEvent => ({
 
 export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   const clock = options.clock ?? systemClock;
-  mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  const readonly = options.readonly ?? false;
+  if (!readonly) mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { readonly, fileMustExist: readonly });
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+  }
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
 
   const headOf = db.prepare<[string], { revision: number | null }>(
     'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
@@ -164,6 +169,7 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
 
     append: (streamId, events, expected) => {
       if (closed) return Promise.reject(new Error('event log is closed'));
+      if (readonly) return Promise.reject(new Error('event log is open read-only'));
       if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
       return new Promise<AppendResult>((resolve, reject) => {
         pending.push({ streamId, events, expected, resolve, reject });

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { slotIdFor } from '../../machines/index.js';
-import type { SlotSummary } from '../../projections/index.js';
+import { checkLog, describeViolations, type SlotSummary } from '../../projections/index.js';
+import { readWholeLog } from '../../src/eventlog/port.js';
 import { OWNER, type Rig, sqliteRig } from '../support/engine-harness.js';
 import { anna, T0 } from '../support/fixtures.js';
-import { logViolations, readWholeLog } from '../support/log-invariants.js';
 
 // (a) Model-based: random sequences of reserve / book / cancel / close / reopen /
 // cancel-booking / advance-clock / restart by several clients over a few slots, on the
@@ -167,7 +167,7 @@ describe('engine against a model, on SQLite, with restarts (property a)', () => 
           for (let h = 4; h <= 6; h += 1) await rig.engine.open(anna(h), OWNER);
           const model: Model = { now: T0, slots: new Map(SLOTS.map((id) => [id, { status: 'available' }])) };
           await fc.asyncModelRun(() => ({ model, real: rig }), cmds);
-          expect(logViolations(await readWholeLog(rig.log))).toEqual([]);
+          expect(describeViolations(checkLog(await readWholeLog(rig.log), rig.clock.now()).violations)).toEqual([]);
         } finally {
           await rig.dispose();
         }

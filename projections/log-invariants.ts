@@ -1,0 +1,143 @@
+import { type RecordedEvent, slotIdOfStream, toDomainEvent } from '../machines/index.js';
+
+// The promises the whole log must keep, checked by folding it once in log order. This is
+// what `npm run verify` runs against a real log, and what the property and crash tests
+// run after every scenario:
+//   1. each stream's revisions run 0, 1, 2, … with no gap or repeat, positions increase;
+//   2. at most one live hold or booking per slot at every point — every fact fits the
+//      state the slot was in (a hold only on a free slot, a booking only with the live hold);
+//   3. every hold ends once — booked (before its deadline), cancelled, or expired (not
+//      before its deadline) — or is still live with a deadline after `now`;
+//   4. each stream's recorded times never go backwards.
+
+export type Violation = { slotId: string; revision: number; type: string; problem: string };
+
+export type LogReport = {
+  events: number;
+  slots: number;
+  /** Slots by their state at the end of the log. */
+  byStatus: Record<string, number>;
+  liveHolds: number;
+  violations: Violation[];
+};
+
+type Slot = {
+  status: 'unopened' | 'available' | 'reserved' | 'booked' | 'closed';
+  revision: number;
+  recordedAt: number;
+  hold?: { holdId: string; expiresAt: number };
+  bookingId?: string;
+};
+
+const ms = (iso: unknown): number => (typeof iso === 'string' ? Date.parse(iso) : Number.NaN);
+
+export const checkLog = (events: readonly RecordedEvent[], now: number): LogReport => {
+  const violations: Violation[] = [];
+  const slots = new Map<string, Slot>();
+  let lastPosition = 0;
+  let counted = 0;
+
+  for (const event of events) {
+    const slotId = slotIdOfStream(event.streamId);
+    if (slotId === undefined) continue; // not one of ours
+    counted += 1;
+    const slot: Slot = slots.get(slotId) ?? { status: 'unopened', revision: -1, recordedAt: Number.NEGATIVE_INFINITY };
+    slots.set(slotId, slot);
+    const report = (problem: string) =>
+      violations.push({ slotId, revision: event.revision, type: event.type, problem });
+
+    if (event.revision !== slot.revision + 1) {
+      report(`revision ${event.revision} follows ${slot.revision}: the stream has a gap or a repeat`);
+    }
+    slot.revision = event.revision;
+    if (event.position <= lastPosition) report(`log position ${event.position} does not increase`);
+    lastPosition = Math.max(lastPosition, event.position);
+    const recordedAt = ms(event.recordedAt);
+    if (recordedAt < slot.recordedAt) report(`recorded at ${event.recordedAt}, before the event it follows`);
+    if (!Number.isNaN(recordedAt)) slot.recordedAt = Math.max(slot.recordedAt, recordedAt);
+
+    const domain = toDomainEvent(event);
+    if (domain === undefined) {
+      report('unknown event type in a timeslot stream');
+      continue;
+    }
+    const need = (...allowed: Slot['status'][]): boolean => {
+      if (allowed.includes(slot.status)) return true;
+      report(`the slot was ${slot.status}, not ${allowed.join(' or ')}`);
+      return false;
+    };
+    const endHold = (holdId: string): void => {
+      if (slot.hold?.holdId !== holdId)
+        report(`ends hold ${holdId}, but the live hold is ${slot.hold?.holdId ?? 'none'}`);
+      delete slot.hold;
+    };
+
+    switch (domain.type) {
+      case 'TimeslotOpened':
+        need('unopened');
+        slot.status = 'available';
+        break;
+      case 'TimeslotReserved':
+        need('available');
+        slot.status = 'reserved';
+        slot.hold = { holdId: domain.data.holdId, expiresAt: ms(domain.data.expiresAt) };
+        break;
+      case 'ReservationCancelled':
+        need('reserved');
+        endHold(domain.data.holdId);
+        slot.status = 'available';
+        break;
+      case 'ReservationExpired':
+        if (need('reserved') && ms(domain.data.expiredAt) < (slot.hold?.expiresAt ?? 0)) {
+          report(`expired at ${domain.data.expiredAt}, before the hold's deadline`);
+        }
+        endHold(domain.data.holdId);
+        slot.status = 'available';
+        break;
+      case 'TimeslotBooked':
+        if (need('reserved') && ms(domain.data.bookedAt) > (slot.hold?.expiresAt ?? 0)) {
+          report(`booked at ${domain.data.bookedAt}, after the hold's deadline`);
+        }
+        endHold(domain.data.holdId);
+        slot.status = 'booked';
+        slot.bookingId = domain.data.bookingId;
+        break;
+      case 'BookingCancelled':
+        if (need('booked') && slot.bookingId !== domain.data.bookingId) {
+          report(`cancels booking ${domain.data.bookingId}, but the booking is ${slot.bookingId}`);
+        }
+        delete slot.bookingId;
+        slot.status = 'available';
+        break;
+      case 'TimeslotClosed':
+        need('available');
+        slot.status = 'closed';
+        break;
+      case 'TimeslotReopened':
+        need('closed');
+        slot.status = 'available';
+        break;
+    }
+  }
+
+  const byStatus: Record<string, number> = {};
+  let liveHolds = 0;
+  for (const [slotId, slot] of slots) {
+    byStatus[slot.status] = (byStatus[slot.status] ?? 0) + 1;
+    if (slot.hold === undefined) continue;
+    if (slot.hold.expiresAt > now) liveHolds += 1;
+    else {
+      violations.push({
+        slotId,
+        revision: slot.revision,
+        type: 'TimeslotReserved',
+        problem: `hold ${slot.hold.holdId} lapsed at ${new Date(slot.hold.expiresAt).toISOString()} and never ended (a running server expires it at once; a stopped one at its next start)`,
+      });
+    }
+  }
+  return { events: counted, slots: slots.size, byStatus, liveHolds, violations };
+};
+
+/** The violations as lines, for test failures and the verify report. */
+export const describeViolations = (violations: readonly Violation[]): string[] =>
+  violations.map((v) => `${v.slotId} @${v.revision} ${v.type}: ${v.problem}`);
