@@ -16,7 +16,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   slot_exists: 409,
   slot_overlaps: 409,
   invalid_slot: 400,
-  too_many_holds: 409,
+  too_many_holds: 429,
   no_hold: 400,
   not_your_hold: 400,
   hold_expired: 400,

@@ -1,5 +1,5 @@
 import { normalizeIP } from '@fastify/rate-limit';
-import { type Availability, holdIsLive } from '../../projections/index.js';
+import { type Availability, holdIsLive, type SlotSummary } from '../../projections/index.js';
 import type { Clock } from '../clock.js';
 import type { CommandResult } from '../engine/engine.js';
 import { ApiError } from './api-error.js';
@@ -7,6 +7,12 @@ import { ApiError } from './api-error.js';
 // Holds per network, on top of holds per session: a hoarder can throw away cookies, not
 // addresses. IPv6 clients are counted per /64, as one household or phone gets a whole /64.
 // Counted against the read model, so a hold that lapsed or was booked frees its place.
+
+/** Retry-After for a hold cap: whole seconds until the first of these holds lapses (at least 1). */
+export const untilFirstLapse = (held: readonly SlotSummary[], now: number): Record<string, string> => {
+  const soonest = Math.min(...held.map((slot) => slot.hold?.expiresAt ?? now));
+  return { 'retry-after': String(Math.max(1, Math.ceil((soonest - now) / 1_000))) };
+};
 
 export const createIpHoldLimit = (options: { max: number; availability: Availability; clock: Clock }) => {
   const holds = new Map<string, Map<string, string>>(); // ip → slotId → holdId
@@ -34,10 +40,12 @@ export const createIpHoldLimit = (options: { max: number; availability: Availabi
       const mine = liveHolds(ip);
       const pending = inFlight.get(ip) ?? 0;
       if (!mine.has(slotId) && mine.size + pending >= options.max) {
+        const held = [...mine.keys()].flatMap((id) => options.availability.slots.get(id) ?? []);
         throw new ApiError(
           429,
           'too_many_holds_from_network',
           `your network already holds ${options.max} timeslots; book or release one first`,
+          untilFirstLapse(held, options.clock.now()),
         );
       }
       inFlight.set(ip, pending + 1);

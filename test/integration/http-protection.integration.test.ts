@@ -59,12 +59,13 @@ describe('malformed requests', () => {
 describe('limits against hoarding (OWASP API4/API6)', () => {
   it('caps live holds per network even when the client throws its cookies away', async () => {
     r = await appRig({ settings: { maxHoldsPerIp: 3 } });
-    const results: number[] = [];
+    const results: Array<{ statusCode: number; headers: Record<string, unknown> }> = [];
     for (const h of [2, 3, 4, 5]) {
       const fresh = r.client({ ip: '198.51.100.9' }); // a new session each time
-      results.push((await fresh.post(`/api/timeslots/${slotIdAt(h)}/reserve`)).statusCode);
+      results.push(await fresh.post(`/api/timeslots/${slotIdAt(h)}/reserve`));
     }
-    expect(results).toEqual([200, 200, 200, 429]);
+    expect(results.map((res) => res.statusCode)).toEqual([200, 200, 200, 429]);
+    expect(Number(results[3]?.headers['retry-after'])).toBe(180); // the first of the three lapses in 180 s
     const other = await r.client({ ip: '198.51.100.10' }).post(`/api/timeslots/${slotIdAt(5)}/reserve`);
     expect(other.statusCode).toBe(200);
     // IPv6 clients count per /64.

@@ -170,12 +170,14 @@ describe('POST /api/timeslots/:id/reserve', () => {
     expect([started.statusCode, json(started).error]).toEqual([409, 'slot_in_past']);
   });
 
-  it('caps holds per session (MAX_HOLDS_PER_CLIENT) with 409 too_many_holds', async () => {
+  it('caps holds per session (MAX_HOLDS_PER_CLIENT) with 429 too_many_holds and Retry-After', async () => {
     const a = r.client();
     expect((await a.post(`/api/timeslots/${slotIdAt(2)}/reserve`)).statusCode).toBe(200);
     expect((await a.post(`/api/timeslots/${slotIdAt(3)}/reserve`)).statusCode).toBe(200);
     const third = await a.post(`/api/timeslots/${slotIdAt(4)}/reserve`);
-    expect([third.statusCode, json(third).error]).toEqual([409, 'too_many_holds']);
+    expect([third.statusCode, json(third).error]).toEqual([429, 'too_many_holds']);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(third.headers['retry-after'])).toBeLessThanOrEqual(180);
     // Releasing one frees its place.
     expect((await a.post(`/api/timeslots/${slotIdAt(2)}/cancel`)).statusCode).toBe(200);
     expect((await a.post(`/api/timeslots/${slotIdAt(4)}/reserve`)).statusCode).toBe(200);

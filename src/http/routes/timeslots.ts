@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { slotsBetween } from '../../../projections/index.js';
+import { isDomainError } from '../../../machines/index.js';
+import { liveHoldsOf, slotsBetween } from '../../../projections/index.js';
+import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
+import { untilFirstLapse } from '../ip-holds.js';
 import {
   BookBody,
   BookReply,
@@ -99,7 +102,12 @@ export const timeslotRoutes =
       async (request) => {
         const { id } = request.params;
         const result = await ctx.ipHolds.reserve(request.ip, id, () =>
-          engine.reserve(id, request.clientId, meta(request.id)),
+          engine.reserve(id, request.clientId, meta(request.id)).catch((error: unknown) => {
+            // A cap, not a conflict: say when the first of your holds frees a place.
+            if (!isDomainError(error) || error.code !== 'too_many_holds') throw error;
+            const held = liveHoldsOf(engine.models.availability, request.clientId, clock.now());
+            throw new ApiError(429, error.code, error.message, untilFirstLapse(held, clock.now()));
+          }),
         );
         const now = clock.now();
         const hold = result.slot.hold;
