@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkLog, describeViolations, type LogReport } from '../projections/index.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createEventStoreLog } from './eventlog/eventstoredb.js';
+import { openEventLog } from './eventlog/open.js';
 import { type EventLog, readWholeLog } from './eventlog/port.js';
-import { createSqliteLog } from './eventlog/sqlite.js';
 
 // `npm run verify`: read the whole log and check the promises it must keep (see
 // projections/log-invariants.ts). Reads only; safe while the server runs. Exit 0 when the
@@ -20,13 +17,7 @@ deadline after --at (default: now); recorded times ordered within each stream.`;
 
 const openLog = (args: { file?: string; 'data-dir'?: string }): EventLog => {
   const env = { ...process.env, ...(args['data-dir'] !== undefined && { DATA_DIR: args['data-dir'] }) };
-  const config = loadConfig(env);
-  if (args.file === undefined && config.eventstoreUrl !== undefined) {
-    return createEventStoreLog({ connectionString: config.eventstoreUrl });
-  }
-  const path = args.file ?? join(config.dataDir, 'holdfast.db');
-  if (!existsSync(path)) throw new ConfigError(`no log at ${path} (pass --file or --data-dir)`);
-  return createSqliteLog({ path, readonly: true });
+  return openEventLog(loadConfig(env), { readonly: true, ...(args.file !== undefined && { sqliteFile: args.file }) });
 };
 
 const printReport = (kind: string, at: number, report: LogReport): void => {
