@@ -28,8 +28,12 @@ export const applyToAvailability = (
   const before = model.slots.get(slotId);
   const after = evolveSlot(before, event, revision);
   if (after === undefined) return;
-  model.slots.set(slotId, after);
-  if (before === undefined) addToDayIndex(model.byDay, after.startsAt, slotId);
+  if (before === undefined) {
+    // Keyed and indexed by the summary's own id string, not the caller's (a slice of the
+    // stream name that would keep the whole name alive): 100k slots, one string each.
+    model.slots.set(after.slotId, after);
+    addToDayIndex(model.byDay, after.startsAt, after.slotId);
+  } else model.slots.set(slotId, after);
   if (before?.hold && before.hold.holdId !== after.hold?.holdId) {
     const held = model.holdsByClient.get(before.hold.clientId);
     held?.delete(slotId);

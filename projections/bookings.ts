@@ -1,5 +1,6 @@
 import type { Customer, TimeslotEvent } from '../machines/index.js';
 import { addToDayIndex, type DayIndex, idsBetween } from './day-index.js';
+import { internStylist } from './slot-summary.js';
 
 // The owner's view of bookings, cancelled ones included (an owner wants to see that a
 // client cancelled). Holds customer details, so only owner routes and the booking's own
@@ -32,8 +33,8 @@ export const createBookings = (): Bookings => ({ byId: new Map(), byDay: new Map
 export const applyToBookings = (model: Bookings, slotId: string, event: TimeslotEvent): void => {
   switch (event.type) {
     case 'TimeslotOpened':
-      model.slotInfo.set(slotId, {
-        stylist: event.data.stylist,
+      model.slotInfo.set(event.data.slotId === slotId ? event.data.slotId : slotId, {
+        stylist: internStylist(event.data.stylist),
         startsAt: Date.parse(event.data.startTime),
         endsAt: Date.parse(event.data.endTime),
       });

@@ -1,17 +1,19 @@
 // Slots and bookings are looked up by time range; bucketing ids by UTC day keeps a range
-// query proportional to the days asked for, not to the size of the schedule.
+// query proportional to the days asked for, not to the size of the schedule. A bucket is a
+// Set (insertion-ordered): a busy day holds thousands of ids, and filing one must not
+// scan them all — that scan once dominated rebuilding a 100k-slot log.
 
 const DAY_MS = 86_400_000;
 
-export type DayIndex = Map<number, string[]>;
+export type DayIndex = Map<number, Set<string>>;
 
 const dayOf = (epochMs: number): number => Math.floor(epochMs / DAY_MS);
 
 export const addToDayIndex = (index: DayIndex, epochMs: number, id: string): void => {
   const day = dayOf(epochMs);
   const ids = index.get(day);
-  if (ids === undefined) index.set(day, [id]);
-  else if (!ids.includes(id)) ids.push(id);
+  if (ids === undefined) index.set(day, new Set([id]));
+  else ids.add(id);
 };
 
 /** Ids filed under the days overlapping [from, to). Callers filter exact bounds. */

@@ -17,6 +17,16 @@ export type SlotSummary = {
 
 const ms = (iso: string): number => Date.parse(iso);
 
+// A salon has a handful of stylists and a hundred thousand slots: every parsed event brings
+// its own copy of the name, so keep one. Bounded, in case names come from a hostile log.
+const stylists = new Map<string, string>();
+export const internStylist = (name: string): string => {
+  const known = stylists.get(name);
+  if (known !== undefined) return known;
+  if (stylists.size < 10_000) stylists.set(name, name);
+  return name;
+};
+
 /** Folds one event into a slot; `undefined` until the slot is opened. */
 export const evolveSlot = (
   slot: SlotSummary | undefined,
@@ -27,7 +37,7 @@ export const evolveSlot = (
     const { slotId, stylist, startTime, endTime } = event.data;
     return {
       slotId,
-      stylist,
+      stylist: internStylist(stylist),
       startsAt: ms(startTime),
       endsAt: ms(endTime),
       status: 'available',

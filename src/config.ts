@@ -94,7 +94,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     demo,
     cancelCutoffHours: integer(env, 'CANCEL_CUTOFF_HOURS', 24, 0, 24 * 30),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30, 0, 1_000_000),
-    maxHoldsPerIp: integer(env, 'MAX_HOLDS_PER_IP', 10, 1, 10_000),
+    maxHoldsPerIp: integer(env, 'MAX_HOLDS_PER_IP', 10, 0, 10_000),
     sessionSecret,
     trustProxy: flag(env, 'TRUST_PROXY', false),
     corsOrigins,

@@ -22,7 +22,7 @@ import {
   slotStateAt,
 } from '../../projections/index.js';
 import type { Clock } from '../clock.js';
-import { type EventLog, expectedFor, isVersionConflict } from '../eventlog/port.js';
+import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
 import { EngineError } from './errors.js';
 import { type IdSource, randomIds } from './ids.js';
 import { createMailboxes } from './mailbox.js';
@@ -75,11 +75,11 @@ export const createEngine = (options: EngineOptions) => {
   let state: 'created' | 'replaying' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'created';
 
   // Reads fail like appends do: as `log_unavailable`, never as a raw adapter error.
-  const readSlotStream = (slotId: string) =>
-    log.readStream(streamIdOf(slotId)).catch((error: unknown) => {
-      logger?.error({ err: error, slotId }, 'reading a slot stream failed');
-      throw new EngineError('log_unavailable', 'the booking log is unavailable, try again', { cause: error });
-    });
+  const unavailable = (slotId: string) => (error: unknown) => {
+    logger?.error({ err: error, slotId }, 'reading a slot stream failed');
+    throw new EngineError('log_unavailable', 'the booking log is unavailable, try again', { cause: error });
+  };
+  const readSlotStream = (slotId: string) => log.readStream(streamIdOf(slotId)).catch(unavailable(slotId));
 
   /** An opened slot's stream, or slot_not_found. */
   const openedStream = async (slotId: string) => {
@@ -112,8 +112,9 @@ export const createEngine = (options: EngineOptions) => {
   // A warm actor may be behind the log when other processes write to it. An append proves
   // itself (the expected revision); a refusal or a "nothing to do" does not, so before we
   // give one from a warm actor we check the stream has not moved since the actor last saw it.
+  // (Only the head is read: under a stampede on one slot every refusal pays for this.)
   const isBehindLog = async (slotId: string, revision: number): Promise<boolean> =>
-    ((await readSlotStream(slotId)).at(-1)?.revision ?? -1) !== revision;
+    (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
 
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {

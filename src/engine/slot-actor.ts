@@ -53,12 +53,15 @@ export const loadSlotActor = async (
     state: () => stateOf(actor.getSnapshot()),
     check: (events) => {
       let snapshot = actor.getSnapshot();
-      for (const event of events) {
+      events.forEach((event, i) => {
         if (!snapshot.can(event)) {
           throw new Error(`slot ${slotId}: machine rejects ${event.type} in state ${String(snapshot.value)}`);
         }
-        [snapshot] = transition(machine, snapshot, event);
-      }
+        // Only a later fact needs the state this one leads to. Computing it costs a whole
+        // XState macrostep (an eighth of a command's CPU when profiled), so the usual
+        // one-fact command stops at `can`.
+        if (i < events.length - 1) [snapshot] = transition(machine, snapshot, event);
+      });
     },
     apply: (events, nextRevision) => {
       for (const event of events) actor.send(event);

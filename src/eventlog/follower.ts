@@ -11,14 +11,30 @@ const BATCH = 1_000;
 
 export type Followers = {
   subscribe(options: SubscribeOptions): Subscription;
-  /** Something was committed: every subscription reads on from where it is. */
-  wake(): void;
+  /**
+   * Something was committed: every subscription reads on from where it is. An adapter that
+   * just committed `committed` (in position order, nothing else written between its first
+   * and last) passes it along, and a subscription that is right behind it takes the events
+   * from there instead of reading back what this process has just written.
+   */
+  wake(committed?: readonly StoredEvent[]): void;
   readonly size: number;
   closeAll(): void;
 };
 
 export const createFollowers = (readAll: ReadAll): Followers => {
   const live = new Map<() => void, () => void>(); // pump → close
+  let recent: readonly StoredEvent[] = [];
+
+  /** Everything after `from` up to `limit`, if the last commit covers it; else a real read. */
+  const read = (from: number, limit: number) => {
+    const first = recent[0];
+    const last = recent.at(-1);
+    if (first !== undefined && last !== undefined && first.position <= from + 1 && last.position > from) {
+      return recent.filter((e) => e.position > from).slice(0, limit);
+    }
+    return readAll(from, limit);
+  };
 
   const subscribe = (options: SubscribeOptions): Subscription => {
     let position = options.fromPosition;
@@ -42,7 +58,7 @@ export const createFollowers = (readAll: ReadAll): Followers => {
           do {
             again = false;
             for (;;) {
-              const batch = await readAll(position, BATCH);
+              const batch = await read(position, BATCH);
               for (const event of batch) {
                 if (closed) return;
                 await options.onEvent(event);
@@ -72,7 +88,8 @@ export const createFollowers = (readAll: ReadAll): Followers => {
 
   return {
     subscribe,
-    wake: () => {
+    wake: (committed) => {
+      recent = committed ?? [];
       for (const pump of live.keys()) pump();
     },
     get size() {

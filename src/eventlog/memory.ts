@@ -62,6 +62,8 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
 
     readStream: async (streamId) => (store.streams.get(streamId) ?? []).map(copy),
 
+    headRevision: async (streamId) => (store.streams.get(streamId)?.length ?? 0) - 1,
+
     readAll: async (fromPosition, limit) => readAll(fromPosition, limit),
 
     subscribe: (subscribeOptions) => followers.subscribe(subscribeOptions),

@@ -66,6 +66,11 @@ export interface EventLog {
    * is 0 here when the log cannot say (EventStoreDB reads one stream from its index).
    */
   readStream(streamId: string): Promise<StoredEvent[]>;
+  /**
+   * Revision of the stream's last event (-1: no stream), when the adapter can tell without
+   * reading the whole stream. Optional: `streamHead` falls back to `readStream`.
+   */
+  headRevision?(streamId: string): Promise<number>;
   /** Up to `limit` events after `fromPosition`, in log order. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Catch up from a position, then follow new events — including other processes' appends. */
@@ -80,6 +85,12 @@ export const expectedFor = (revision: number): ExpectedRevision => (revision < 0
 /** Whether a stream whose last event is at `actual` (-1: none) satisfies `expected`. */
 export const revisionMatches = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' || (expected === 'no_stream' ? actual < 0 : expected === actual);
+
+/** Revision of a stream's last event (-1: none), as cheaply as the adapter allows. */
+export const streamHead = async (log: EventLog, streamId: string): Promise<number> =>
+  log.headRevision !== undefined
+    ? log.headRevision(streamId)
+    : ((await log.readStream(streamId)).at(-1)?.revision ?? -1);
 
 /** Every event in the log, in log order, read page by page (verification and tests). */
 export const readWholeLog = async (log: Pick<EventLog, 'readAll'>, pageSize = 1_000): Promise<StoredEvent[]> => {

@@ -8,6 +8,7 @@ export type AppendObserver = (seconds: number, outcome: 'ok' | 'conflict' | 'err
 export const timedAppends = (log: EventLog, observe: AppendObserver): EventLog => ({
   kind: log.kind,
   readStream: log.readStream.bind(log),
+  ...(log.headRevision !== undefined && { headRevision: log.headRevision.bind(log) }),
   readAll: log.readAll.bind(log),
   subscribe: log.subscribe.bind(log),
   close: log.close.bind(log),

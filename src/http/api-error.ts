@@ -16,7 +16,11 @@ export class ApiError extends Error {
     headers: Record<string, string> = {},
     errors?: ItemError[],
   ) {
+    // An HTTP refusal (4xx) is an answer, not a bug: no stack to capture (see DomainError).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
     this.statusCode = statusCode;
     this.code = code;

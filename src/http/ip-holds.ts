@@ -14,6 +14,7 @@ export const untilFirstLapse = (held: readonly SlotSummary[], now: number): Reco
   return { 'retry-after': String(Math.max(1, Math.ceil((soonest - now) / 1_000))) };
 };
 
+/** `max` 0 turns the cap off (one address for many clients: a benchmark, or a trusted kiosk network). */
 export const createIpHoldLimit = (options: { max: number; availability: Availability; clock: Clock }) => {
   const holds = new Map<string, Map<string, string>>(); // ip → slotId → holdId
   const inFlight = new Map<string, number>();
@@ -36,6 +37,7 @@ export const createIpHoldLimit = (options: { max: number; availability: Availabi
   return {
     /** Runs `reserve` unless this network already holds `max` slots; records the hold it got. */
     reserve: async (rawIp: string, slotId: string, reserve: () => Promise<CommandResult>): Promise<CommandResult> => {
+      if (options.max === 0) return reserve();
       const ip = normalizeIP(rawIp, 64);
       const mine = liveHolds(ip);
       const pending = inFlight.get(ip) ?? 0;

@@ -59,13 +59,14 @@ export const liveRoutes =
       setTimeout(() => conn.socket.terminate(), 1_000).unref();
     };
 
+    /** Sends a message, or its JSON text when the caller serialized it once for many. */
     const send = (conn: Connection, message: unknown): void => {
       if (conn.socket.readyState !== OPEN) return;
       if (conn.socket.bufferedAmount > settings.maxBufferedBytes) {
         drop(conn, CLOSE_TOO_SLOW, 'too slow: reconnect to resync');
         return;
       }
-      conn.socket.send(JSON.stringify(message));
+      conn.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
     };
 
     const snapshot = (conn: Connection): void => {
@@ -101,9 +102,23 @@ export const liveRoutes =
         for (const slotId of changed) {
           const slot = engine.models.availability.slots.get(slotId);
           if (slot === undefined) continue;
+          // Thousands of clients see the same public view: serialize it once per audience
+          // (everyone, the owner) and personally only for the client whose hold or booking it is.
+          const { position } = engine.models;
+          const text = (timeslot: unknown) => JSON.stringify({ type: 'slot', position, timeslot });
+          const publicText = text(publicSlot(slot, undefined, now));
+          let ownerText: string | undefined;
+          const forOwner = (conn: Connection): string => {
+            ownerText ??= text(view(conn, slot, now));
+            return ownerText;
+          };
+          const concerned = new Set([slot.hold?.clientId, slot.booking?.clientId]);
+          const slug = stylistSlug(slot.stylist);
           for (const conn of connections) {
-            if (conn.stylist !== undefined && stylistSlug(slot.stylist) !== conn.stylist) continue;
-            send(conn, { type: 'slot', position: engine.models.position, timeslot: view(conn, slot, now) });
+            if (conn.stylist !== undefined && slug !== conn.stylist) continue;
+            if (conn.owner) send(conn, forOwner(conn));
+            else if (conn.viewer !== undefined && concerned.has(conn.viewer)) send(conn, text(view(conn, slot, now)));
+            else send(conn, publicText);
           }
         }
       } catch (error) {

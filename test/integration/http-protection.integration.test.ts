@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppRig, appRig, slotIdAt, unstartedApp } from '../support/app-harness.js';
+import { anna } from '../support/fixtures.js';
 
 // Everything a hostile or careless client can send gets a 4xx with a code and changes
 // nothing; limits on holds, sessions and request rates; operations endpoints.
@@ -74,6 +75,20 @@ describe('limits against hoarding (OWASP API4/API6)', () => {
     await r.rig.advance(180_000); // every hold lapses: the places free up
     const again = await r.client({ ip: '198.51.100.9' }).post(`/api/timeslots/${slotIdAt(6)}/reserve`);
     expect(again.statusCode).toBe(200);
+  });
+
+  it('turns the per-network cap off with maxHoldsPerIp 0 (MAX_HOLDS_PER_IP=0); the per-session cap still holds', async () => {
+    const hours = Array.from({ length: 14 }, (_, i) => i + 2);
+    r = await appRig({ settings: { maxHoldsPerIp: 0 }, slots: hours.map((h) => anna(h)) });
+    const codes: number[] = [];
+    for (const h of hours.slice(0, 12)) {
+      codes.push((await r.client({ ip: '198.51.100.9' }).post(`/api/timeslots/${slotIdAt(h)}/reserve`)).statusCode);
+    }
+    expect(codes).toEqual(Array(12).fill(200)); // beyond the default cap of 10 per network
+    const one = r.client({ ip: '198.51.100.9' });
+    const mine: number[] = [];
+    for (const h of [14, 15, 2]) mine.push((await one.post(`/api/timeslots/${slotIdAt(h)}/reserve`)).statusCode);
+    expect(mine).toEqual([200, 200, 429]);
   });
 
   it('rate limits reserve/book per IP, and new sessions per IP, with 429 rate_limited', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventLog, type StoredEvent, VersionConflictError } from '../../src/eventlog/port.js';
+import { type EventLog, type StoredEvent, streamHead, VersionConflictError } from '../../src/eventlog/port.js';
 import { until } from './fixtures.js';
 
 // The behaviour every event-log adapter must have. Each adapter's test file calls this
@@ -63,6 +63,15 @@ export const eventLogContract = (name: string, makeHarness: () => LogHarness): v
 
     it('reads a stream that does not exist as empty', async () => {
       expect(await log.readStream('nothing-here')).toEqual([]);
+    });
+
+    it("tells a stream's head revision (the adapter's own way, or by reading the stream)", async () => {
+      expect(await streamHead(log, 'nothing-here')).toBe(-1);
+      await log.append('s-1', [ev('A'), ev('B')], 'no_stream');
+      expect(await streamHead(log, 's-1')).toBe(1);
+      await log.append('s-1', [ev('C')], 1);
+      expect(await streamHead(log, 's-1')).toBe(2);
+      expect(await streamHead(log, 's-2')).toBe(-1);
     });
 
     it('appends at the expected revision and refuses any other', async () => {

@@ -62,6 +62,13 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('takes MAX_HOLDS_PER_IP=0 as "no per-network cap", like RATE_LIMIT_PER_MINUTE=0', () => {
+    expect(loadConfig({ MAX_HOLDS_PER_IP: '0', RATE_LIMIT_PER_MINUTE: '0' })).toMatchObject({
+      maxHoldsPerIp: 0,
+      rateLimitPerMinute: 0,
+    });
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
@@ -73,7 +80,8 @@ describe('configuration from the environment', () => {
     ['MAX_HOLDS_PER_CLIENT', '-1'],
     ['CANCEL_CUTOFF_HOURS', 'a day'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],
-    ['MAX_HOLDS_PER_IP', '0'],
+    ['MAX_HOLDS_PER_IP', '-1'],
+    ['MAX_HOLDS_PER_IP', '10001'],
     ['SESSION_SECRET', 'short'],
     ['TRUST_PROXY', 'yes'],
     ['CORS_ORIGIN', '*'],

@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// A throwaway PostgreSQL cluster for the seed's design: initdb into a temp dir, start on a
+// Unix socket only (PostgreSQL's fastest local path, so the baseline gets its best case),
+// default durability (fsync on, synchronous_commit on: like our synchronous=FULL).
+
+export const INSTALL_HINT =
+  'PostgreSQL server binaries not found. Install them with:\n' +
+  '  sudo apt-get install -y postgresql   # Debian/Ubuntu; provides /usr/lib/postgresql/<major>/bin/initdb\n' +
+  'or set PG_BIN to the directory holding initdb and pg_ctl.';
+
+export const findPgBin = (): string | undefined => {
+  if (process.env.PG_BIN !== undefined) return process.env.PG_BIN;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] === undefined ? undefined : join(root, majors[0], 'bin');
+};
+
+export type Cluster = { socketDir: string; port: number; version: string; stop(): void };
+
+export const startCluster = (port: number): Cluster => {
+  const bin = findPgBin();
+  if (bin === undefined) throw new Error(INSTALL_HINT);
+  const dir = mkdtempSync(join(tmpdir(), 'holdfast-pg-'));
+  // initdb refuses to run as root: run the server as the package's `postgres` user then.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), 0);
+  const run = (tool: string, args: string[]) =>
+    asRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: 'pipe' })
+      : execFileSync(join(bin, tool), args, { stdio: 'pipe' });
+  const data = join(dir, 'data');
+  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions']);
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses='' -c max_connections=300`,
+    'start',
+  ]);
+  const version = run('pg_ctl', ['--version']).toString().trim();
+  return {
+    socketDir: dir,
+    port,
+    version,
+    stop: () => {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+};

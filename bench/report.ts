@@ -1,0 +1,187 @@
+import type { EngineFigures } from './engine.bench.js';
+import type { FanoutFigures } from './fanout.bench.js';
+import type { HttpFigures, SystemFigures } from './http.bench.js';
+import type { LoadResult } from './lib/load.js';
+import { ratio } from './lib/stats.js';
+import type { MemoryFigures } from './memory.bench.js';
+import type { RebuildFigures } from './rebuild.bench.js';
+
+// The table `npm run bench` prints (Markdown, so the README can carry it as is), with each
+// of the issue's targets marked met or not. Targets are read here, never asserted in tests.
+
+export type Results = {
+  at: string;
+  quick: boolean;
+  machine: { cpu: string; cores: number; memoryGB: number; node: string; kernel: string };
+  engine?: EngineFigures;
+  http?: HttpFigures;
+  rebuild?: RebuildFigures;
+  memory?: MemoryFigures;
+  fanout?: FanoutFigures;
+};
+
+type Target = { what: string; goal: string; got: string; met: boolean };
+
+const flow = (r: LoadResult | undefined) =>
+  r === undefined ? '—' : `${r.flowsPerSecond} (${r.latencyMs.p50} / ${r.latencyMs.p99})`;
+const attempts = (r: LoadResult | undefined) =>
+  r === undefined ? '—' : `${r.attemptsPerSecond} (${r.latencyMs.p50} / ${r.latencyMs.p99})`;
+const pgOf = (http: HttpFigures): SystemFigures | undefined => ('skipped' in http.postgres ? undefined : http.postgres);
+
+export const targetsOf = (results: Results): Target[] => {
+  const targets: Target[] = [];
+  const { http, rebuild, memory, fanout } = results;
+  if (http !== undefined) {
+    const pg = pgOf(http);
+    http.holdfast.spread.forEach((ours, i) => {
+      const bare = http.bare.spread[i];
+      if (bare !== undefined) {
+        const share = ratio(ours.flowsPerSecond, bare.flowsPerSecond);
+        targets.push({
+          what: `reserve+book vs bare Fastify, ${ours.connections} conn.`,
+          goal: '≥ 0.5×',
+          got: `${share}×`,
+          met: share >= 0.5,
+        });
+      }
+      const theirs = pg?.spread[i];
+      if (theirs !== undefined) {
+        const times = ratio(ours.flowsPerSecond, theirs.flowsPerSecond);
+        targets.push({
+          what: `spread vs PostgreSQL design, ${ours.connections} conn.`,
+          goal: '≥ 3×, p99 ≤ theirs',
+          got: `${times}×, p99 ${ours.latencyMs.p99} vs ${theirs.latencyMs.p99} ms`,
+          met: times >= 3 && ours.latencyMs.p99 <= theirs.latencyMs.p99,
+        });
+      }
+    });
+    http.holdfast.hot.forEach((ours, i) => {
+      const theirs = pg?.hot[i];
+      if (theirs === undefined) return;
+      const times = ratio(ours.attemptsPerSecond, theirs.attemptsPerSecond);
+      targets.push({
+        what: `hot slot vs PostgreSQL design, ${ours.connections} conn.`,
+        goal: '≥ 10×, p99 ≤ theirs',
+        got: `${times}×, p99 ${ours.latencyMs.p99} vs ${theirs.latencyMs.p99} ms`,
+        met: times >= 10 && ours.latencyMs.p99 <= theirs.latencyMs.p99,
+      });
+    });
+  }
+  if (rebuild !== undefined) {
+    targets.push({
+      what: `rebuild, ${rebuild.events.toLocaleString('en')} events`,
+      goal: '≥ 200,000 events/s',
+      got: `${rebuild.replay.eventsPerSecond.toLocaleString('en')} events/s`,
+      met: rebuild.replay.eventsPerSecond >= 200_000,
+    });
+  }
+  if (memory !== undefined) {
+    targets.push({
+      what: `memory per idle slot (${memory.slots.toLocaleString('en')} slots)`,
+      goal: '≤ 1 KB',
+      got: `${memory.bytesPerIdleSlot.rss} B RSS`,
+      met: memory.bytesPerIdleSlot.rss <= 1_024,
+    });
+  }
+  for (const run of fanout ?? []) {
+    if (run.clients < 5_000) continue;
+    targets.push({
+      what: `fan-out to ${run.clients.toLocaleString('en')} clients`,
+      goal: '< 250 ms',
+      got: `${run.lastClientMs.p50} ms p50, ${run.lastClientMs.max} ms max`,
+      met: run.lastClientMs.max < 250,
+    });
+  }
+  return targets;
+};
+
+export const reportLines = (results: Results): string[] => {
+  const { machine, engine, http, rebuild, memory, fanout } = results;
+  const lines = [
+    `Holdfast benchmarks, ${results.at.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (QUICK: small sizes, not figures to quote)' : ''}`,
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, Linux ${machine.kernel}`,
+    '',
+  ];
+  if (engine !== undefined) {
+    lines.push(
+      `**Engine only** (${engine.commands.toLocaleString('en')} commands, ${engine.concurrency} concurrent, reserve then book):`,
+      '',
+      '| log | commands/s |',
+      '|---|---|',
+      `| SQLite (durable, group commit) | ${engine.sqlite.commandsPerSecond} |`,
+      `| memory | ${engine.memory.commandsPerSecond} |`,
+      `| ceiling: raw better-sqlite3 inserts, batches of ${engine.rawSqliteInserts.batch} | ${engine.rawSqliteInserts.rowsPerSecond} rows/s (engine on SQLite = ${ratio(engine.sqlite.commandsPerSecond, engine.rawSqliteInserts.rowsPerSecond)}×) |`,
+      '',
+    );
+  }
+  if (http !== undefined) {
+    const pg = pgOf(http);
+    lines.push(
+      '**HTTP, complete flows** (new session → reserve → book), flows/s (p50 / p99 ms):',
+      '',
+      '| connections | Holdfast | seed design on PostgreSQL | bare Fastify (ceiling) |',
+      '|---|---|---|---|',
+      ...http.holdfast.spread.map(
+        (ours, i) => `| ${ours.connections} | ${flow(ours)} | ${flow(pg?.spread[i])} | ${flow(http.bare.spread[i])} |`,
+      ),
+      '',
+      '**Hot slot** (every client on one slot; the winner books, then all move to the next), attempts/s (p50 / p99 ms):',
+      '',
+      '| connections | Holdfast | seed design on PostgreSQL | bookings (Holdfast / PG) | double bookings |',
+      '|---|---|---|---|---|',
+      ...http.holdfast.hot.map((ours, i) => {
+        const theirs = pg?.hot[i];
+        return `| ${ours.connections} | ${attempts(ours)} | ${attempts(theirs)} | ${ours.bookings} / ${theirs?.bookings ?? '—'} | ${ours.doubleBookings} / ${theirs?.doubleBookings ?? '—'} |`;
+      }),
+      '',
+      `Holdfast's log after the HTTP runs: ${http.holdfast.events.toLocaleString('en')} events, ${http.holdfast.logViolations} invariant violations.` +
+        ('skipped' in http.postgres
+          ? ` PostgreSQL: SKIPPED (${http.postgres.skipped.split('\n')[0]})`
+          : ` ${http.postgres.version}.`),
+      '',
+    );
+  }
+  if (rebuild !== undefined) {
+    lines.push(
+      `**Rebuild** (${rebuild.slots.toLocaleString('en')} slots, ${rebuild.events.toLocaleString('en')} events, ${rebuild.fileMB} MB): ` +
+        `raw read ${rebuild.rawReadEventsPerSecond.toLocaleString('en')} events/s; replay into the read models ` +
+        `${rebuild.replay.ms} ms = ${rebuild.replay.eventsPerSecond.toLocaleString('en')} events/s (${rebuild.replay.ofRawRead}× the raw read); ` +
+        `app process spawn → ready ${rebuild.processReadyMs} ms.`,
+      '',
+    );
+  }
+  if (memory !== undefined) {
+    lines.push(
+      `**Memory**: ${memory.slots.toLocaleString('en')} idle slots: RSS ${memory.rssMB.empty} → ${memory.rssMB.idleSlots} MB = ` +
+        `${memory.bytesPerIdleSlot.rss} B/slot (heap ${memory.bytesPerIdleSlot.heap} B/slot), no actors kept; ` +
+        `${memory.holds.toLocaleString('en')} live holds: → ${memory.rssMB.withHolds} MB = ${memory.bytesPerLiveHold.rss} B/hold ` +
+        `(heap ${memory.bytesPerLiveHold.heap} B/hold, ${memory.actorsAfterHolds} actors).`,
+      '',
+    );
+  }
+  if (fanout !== undefined) {
+    lines.push(
+      '**WebSocket fan-out** (reserve sent → change received), ms:',
+      '',
+      '| clients | last client p50 | last client max | first client p50 |',
+      '|---|---|---|---|',
+      ...fanout.map((r) => `| ${r.clients} | ${r.lastClientMs.p50} | ${r.lastClientMs.max} | ${r.firstClientMs} |`),
+      '',
+    );
+  }
+  const targets = targetsOf(results);
+  if (targets.length > 0) {
+    lines.push(
+      '**Targets** (issue 7):',
+      '',
+      '| target | goal | got | met |',
+      '|---|---|---|---|',
+      ...targets.map((t) => `| ${t.what} | ${t.goal} | ${t.got} | ${t.met ? 'yes' : '**no**'} |`),
+    );
+  }
+  return lines;
+};
+
+export const printReport = (results: Results): void => {
+  console.log(`\n${reportLines(results).join('\n')}`);
+};

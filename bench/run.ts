@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchEngine } from './engine.bench.js';
+import { benchFanout } from './fanout.bench.js';
+import { benchHttp } from './http.bench.js';
+import { benchMemory } from './memory.bench.js';
+import { benchRebuild } from './rebuild.bench.js';
+import { printReport, type Results } from './report.js';
+
+// `npm run bench`: every benchmark in one run on this machine, one after another (never two
+// at once: they would steal each other's cores). Prints the table and writes
+// bench/results/latest.json. `--quick` runs small sizes (a smoke run, not figures to quote);
+// `--only=engine,http,rebuild,memory,fanout` picks sections.
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const wanted = (section: string) => only === undefined || only.includes(section);
+
+const cpu = cpus();
+const results: Results = {
+  at: new Date().toISOString(),
+  quick,
+  machine: {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGB: Math.round(totalmem() / 1_073_741_824),
+    node: process.version,
+    kernel: release(),
+  },
+};
+
+if (wanted('engine')) {
+  console.log('engine: commands through the actors…');
+  results.engine = await benchEngine({ slots: quick ? 2_000 : 20_000, concurrency: 256 });
+}
+if (wanted('http')) {
+  console.log('http: reserve → book flows against Holdfast, the seed design on PostgreSQL, bare Fastify…');
+  results.http = await benchHttp({
+    seconds: quick ? 1 : 5,
+    warmupSeconds: quick ? 0.5 : 1,
+    spread: [1, 64, 256],
+    hot: [64, 256],
+    slots: quick ? 40_000 : 120_000,
+  });
+}
+if (wanted('rebuild')) {
+  console.log('rebuild: replaying the log…');
+  results.rebuild = await benchRebuild({ slots: quick ? 10_000 : 100_000, eventsPerSlot: 10 });
+}
+if (wanted('memory')) {
+  console.log('memory: idle slots and live holds…');
+  results.memory = await benchMemory({ slots: quick ? 10_000 : 100_000, holds: quick ? 1_000 : 10_000 });
+}
+if (wanted('fanout')) {
+  console.log('fanout: WebSocket clients…');
+  results.fanout = await benchFanout({ clients: quick ? [100, 500] : [1_000, 5_000], rounds: quick ? 3 : 10 });
+}
+
+printReport(results);
+const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, quick ? 'quick.json' : 'latest.json');
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwrote ${file}`);
