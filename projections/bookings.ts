@@ -33,6 +33,8 @@ export const createBookings = (): Bookings => ({ byId: new Map(), byDay: new Map
 export const applyToBookings = (model: Bookings, slotId: string, event: TimeslotEvent): void => {
   switch (event.type) {
     case 'TimeslotOpened':
+      // Keyed by the event's own id string (the same one the availability model keeps), not
+      // by `slotId`, a slice that would keep the whole stream name alive for every slot.
       model.slotInfo.set(event.data.slotId === slotId ? event.data.slotId : slotId, {
         stylist: internStylist(event.data.stylist),
         startsAt: Date.parse(event.data.startTime),
