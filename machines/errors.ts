@@ -18,16 +18,24 @@ export type DomainErrorCode =
   | 'not_closed'
   | 'not_booked';
 
-export class DomainError extends Error {
-  readonly code: DomainErrorCode;
-  constructor(code: DomainErrorCode, message: string) {
-    // A refusal is an answer, not a bug: nobody reads its stack. Under a stampede on one
-    // slot thousands of "slot_taken" are built a second, and capturing their stacks was a
-    // tenth of each refused request's CPU when profiled.
+/**
+ * An error that is an answer, not a bug ("slot taken", "no hold", an HTTP 4xx): nobody reads
+ * its stack. Under a stampede on one slot thousands are built a second, and capturing their
+ * stacks was a tenth of each refused request's CPU when profiled.
+ */
+export class Refusal extends Error {
+  constructor(message: string) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message);
     Error.stackTraceLimit = limit;
+  }
+}
+
+export class DomainError extends Refusal {
+  readonly code: DomainErrorCode;
+  constructor(code: DomainErrorCode, message: string) {
+    super(message);
     this.name = 'DomainError';
     this.code = code;
   }

@@ -1,9 +1,11 @@
+import { Refusal } from '../../machines/index.js';
+
 // An HTTP-level refusal with its own code (the domain's and engine's codes are mapped in
 // errors.ts). Thrown from routes and hooks; rendered as {error, message[, errors]}.
 
 export type ItemError = { index: number; error: string; message: string };
 
-export class ApiError extends Error {
+export class ApiError extends Refusal {
   readonly statusCode: number;
   readonly code: string;
   readonly headers: Record<string, string>;
@@ -16,11 +18,7 @@ export class ApiError extends Error {
     headers: Record<string, string> = {},
     errors?: ItemError[],
   ) {
-    // An HTTP refusal (4xx) is an answer, not a bug: no stack to capture (see DomainError).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
     this.statusCode = statusCode;
     this.code = code;
