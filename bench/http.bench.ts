@@ -38,7 +38,10 @@ const reserveThenBook = async (call: Call, slotId: string): Promise<boolean> => 
   return booked.status === 200;
 };
 
-/** Each flow takes the next unused slot. */
+/**
+ * Each flow takes the next unused slot. One cursor serves every load level of a server, so
+ * no level (warm-up included) reuses a slot an earlier level booked.
+ */
 const spreadFlow = (slots: readonly PlannedSlot[]): Flow => {
   let next = 0;
   return (call) => {
@@ -50,18 +53,20 @@ const spreadFlow = (slots: readonly PlannedSlot[]): Flow => {
 
 /**
  * Every client goes for the same slot; whoever holds it books it, and then everyone moves
- * on to the next one. Counts bookings per slot: more than one would be a double booking.
+ * on to the next one (the round carries over between load levels). Counts bookings per
+ * slot in `wins`: more than one would be a double booking.
  */
-const hotFlow = (slots: readonly PlannedSlot[], wins: Map<string, number>): Flow => {
+const hotFlows = (slots: readonly PlannedSlot[]) => {
   let round = 0;
-  return async (call) => {
-    const slot = slots[round];
-    if (slot === undefined) throw new Error('the benchmark ran out of hot slots');
-    if (!(await reserveThenBook(call, slot.slotId))) return false;
-    wins.set(slot.slotId, (wins.get(slot.slotId) ?? 0) + 1);
-    if (slots[round] === slot) round += 1;
-    return true;
-  };
+  return (wins: Map<string, number>): Flow =>
+    async (call) => {
+      const slot = slots[round];
+      if (slot === undefined) throw new Error('the benchmark ran out of hot slots');
+      if (!(await reserveThenBook(call, slot.slotId))) return false;
+      wins.set(slot.slotId, (wins.get(slot.slotId) ?? 0) + 1);
+      if (slots[round] === slot) round += 1;
+      return true;
+    };
 };
 
 const runScenarios = async (
@@ -71,22 +76,20 @@ const runScenarios = async (
   label: string,
 ): Promise<SystemFigures> => {
   const load = { base: server.base, seconds: options.seconds, warmupSeconds: options.warmupSeconds };
-  const hotSlots = slots.slice(0, 20_000);
-  let pool = slots.slice(20_000);
+  const spreadFlows = spreadFlow(slots.slice(20_000));
+  const hotFlow = hotFlows(slots.slice(0, 20_000));
   const spread: LoadResult[] = [];
   for (const connections of options.spread) {
-    const result = await runLoad({ ...load, connections, flow: spreadFlow(pool) });
-    pool = pool.slice(result.flows + result.incomplete + connections * 2);
+    const result = await runLoad({ ...load, connections, flow: spreadFlows });
     spread.push(result);
     console.log(`  ${label} spread c=${connections}: ${result.flowsPerSecond} flows/s p99 ${result.latencyMs.p99} ms`);
   }
   const hot: SystemFigures['hot'] = [];
   for (const connections of options.hot) {
-    const wins = new Map<string, number>();
-    const result = await runLoad({ ...load, connections, flow: hotFlow(hotSlots, wins) });
+    const wins = new Map<string, number>(); // warm-up included: a double booking then counts too
+    const result = await runLoad({ ...load, connections, flow: hotFlow(wins) });
     const doubleBookings = [...wins.values()].filter((n) => n > 1).length;
     hot.push({ ...result, bookings: wins.size, doubleBookings });
-    hotSlots.splice(0, wins.size + 1);
     console.log(
       `  ${label} hot c=${connections}: ${result.attemptsPerSecond} attempts/s p99 ${result.latencyMs.p99} ms`,
     );
