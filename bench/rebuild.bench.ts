@@ -5,13 +5,15 @@ import Database from 'better-sqlite3';
 import { systemClock } from '../src/clock.js';
 import { createEngine } from '../src/engine/engine.js';
 import { createSqliteLog } from '../src/eventlog/sqlite.js';
+import { createSnapshotFile } from '../src/snapshots/file.js';
 import { planSlots, writeHistory } from './lib/history.js';
 import { startHoldfast } from './lib/processes.js';
 import { round, timed } from './lib/stats.js';
 
-// Start-up is a replay of the whole log into the read models. Measured three ways on one
-// file: the raw read (SQLite rows, nothing parsed), the replay in this process, and the real
-// app process from spawn to /readyz 200.
+// Start-up is a replay of the log into the read models. Measured on one file: the raw read
+// (SQLite rows, nothing parsed); in this process, a full replay and a rebuild from the
+// read-model snapshot (load it, replay what follows); and the real app process from spawn to
+// /readyz 200, first with no snapshot (a full replay, which leaves one), then from it.
 
 export type RebuildFigures = {
   slots: number;
@@ -19,7 +21,10 @@ export type RebuildFigures = {
   fileMB: number;
   rawReadEventsPerSecond: number;
   replay: { ms: number; eventsPerSecond: number; ofRawRead: number };
+  /** Spawn → ready, replaying the whole log. */
   processReadyMs: number;
+  /** The same, from the read-model snapshot the first start left: loaded, then the tail replayed. */
+  snapshot: { ms: number; eventsPerSecond: number; fileMB: number; processReadyMs: number };
 };
 
 export const benchRebuild = async (options: { slots: number; eventsPerSlot: number }): Promise<RebuildFigures> => {
@@ -39,18 +44,43 @@ export const benchRebuild = async (options: { slots: number; eventsPerSlot: numb
     });
     if (raw.value !== events) throw new Error(`read ${raw.value} of ${events} events`);
 
-    const replay = await timed(async () => {
+    const rebuild = async (snapshotFile?: string) => {
       const log = createSqliteLog({ path: file });
-      const engine = createEngine({ log, clock: systemClock, holdSeconds: 180, maxHoldsPerClient: 2 });
+      const models =
+        snapshotFile === undefined ? undefined : await createSnapshotFile({ path: snapshotFile }).load(log);
+      if (snapshotFile !== undefined && models === undefined) throw new Error('the snapshot was refused');
+      const engine = createEngine({
+        log,
+        clock: systemClock,
+        holdSeconds: 180,
+        maxHoldsPerClient: 2,
+        ...(models !== undefined && { models }),
+      });
       await engine.start();
       const seen = engine.models.availability.slots.size;
       await engine.stop();
       await log.close();
-      return seen;
-    });
-    if (replay.value !== options.slots) throw new Error(`replay saw ${replay.value} of ${options.slots} slots`);
+      if (seen !== options.slots) throw new Error(`rebuilt ${seen} of ${options.slots} slots`);
+    };
+    const replay = await timed(() => rebuild());
 
-    const ready = await timed(async () => (await startHoldfast(dir)).stop());
+    const ready = await timed(() => startHoldfast(dir, { LOG_LEVEL: 'info' }));
+    // A start that replayed this much leaves a snapshot (written just after it is ready).
+    while (!ready.value.output().includes('saved the read-model snapshot')) {
+      if (ready.value.proc.exitCode !== null || ready.value.output().includes('snapshot failed')) {
+        await ready.value.stop();
+        throw new Error(`the app left no snapshot:\n${ready.value.output()}`);
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    await ready.value.stop();
+    const snapshotFile = join(dir, 'readmodels.snapshot.json');
+    const restored = await timed(() => rebuild(snapshotFile));
+    const fromSnapshot = await timed(() => startHoldfast(dir, { LOG_LEVEL: 'info' }));
+    await fromSnapshot.value.stop();
+    if (!fromSnapshot.value.output().includes('read models from snapshot')) {
+      throw new Error(`the app did not start from the snapshot:\n${fromSnapshot.value.output()}`);
+    }
 
     const rawPerSecond = events / (raw.ms / 1_000);
     const replayPerSecond = events / (replay.ms / 1_000);
@@ -65,6 +95,12 @@ export const benchRebuild = async (options: { slots: number; eventsPerSlot: numb
         ofRawRead: round(replayPerSecond / rawPerSecond),
       },
       processReadyMs: round(ready.ms),
+      snapshot: {
+        ms: round(restored.ms),
+        eventsPerSecond: round(events / (restored.ms / 1_000)),
+        fileMB: round(statSync(snapshotFile).size / 1_048_576),
+        processReadyMs: round(fromSnapshot.ms),
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

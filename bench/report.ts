@@ -68,11 +68,19 @@ export const targetsOf = (results: Results): Target[] => {
     });
   }
   if (rebuild !== undefined) {
+    // Two rows, so neither hides the other: the fold itself, and the restart a salon sees.
+    const events = rebuild.events.toLocaleString('en');
     targets.push({
-      what: `rebuild, ${rebuild.events.toLocaleString('en')} events`,
+      what: `rebuild, ${events} events, full replay (no snapshot)`,
       goal: '≥ 200,000 events/s',
       got: `${rebuild.replay.eventsPerSecond.toLocaleString('en')} events/s`,
       met: rebuild.replay.eventsPerSecond >= 200_000,
+    });
+    targets.push({
+      what: `rebuild, ${events} events, restart from the read-model snapshot`,
+      goal: '≥ 200,000 events/s',
+      got: `${rebuild.snapshot.eventsPerSecond.toLocaleString('en')} events/s`,
+      met: rebuild.snapshot.eventsPerSecond >= 200_000,
     });
   }
   if (memory !== undefined) {
@@ -146,7 +154,9 @@ export const reportLines = (results: Results): string[] => {
       `**Rebuild** (${rebuild.slots.toLocaleString('en')} slots, ${rebuild.events.toLocaleString('en')} events, ${rebuild.fileMB} MB): ` +
         `raw read ${rebuild.rawReadEventsPerSecond.toLocaleString('en')} events/s; replay into the read models ` +
         `${rebuild.replay.ms} ms = ${rebuild.replay.eventsPerSecond.toLocaleString('en')} events/s (${rebuild.replay.ofRawRead}× the raw read); ` +
-        `app process spawn → ready ${rebuild.processReadyMs} ms.`,
+        `from the ${rebuild.snapshot.fileMB} MB read-model snapshot ${rebuild.snapshot.ms} ms = ` +
+        `${rebuild.snapshot.eventsPerSecond.toLocaleString('en')} events/s; app process spawn → ready ` +
+        `${rebuild.processReadyMs} ms with no snapshot, ${rebuild.snapshot.processReadyMs} ms from the snapshot.`,
       '',
     );
   }

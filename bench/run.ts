@@ -11,7 +11,9 @@ import { printReport, type Results } from './report.js';
 // `npm run bench`: every benchmark in one run on this machine, one after another (never two
 // at once: they would steal each other's cores). Prints the table and writes
 // bench/results/latest.json. `--quick` runs small sizes (a smoke run, not figures to quote);
-// `--only=engine,http,rebuild,memory,fanout` picks sections.
+// `--only=engine,http,rebuild,memory,fanout` picks sections. Only a full run writes
+// latest.json: a partial or quick one goes to partial.json / quick.json (both git-ignored),
+// so a look at one section never replaces the committed figures of the others.
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -64,6 +66,6 @@ if (wanted('fanout')) {
 printReport(results);
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const file = join(dir, quick ? 'quick.json' : 'latest.json');
+const file = join(dir, quick ? 'quick.json' : only !== undefined ? 'partial.json' : 'latest.json');
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwrote ${file}`);

@@ -6,3 +6,4 @@ export * from './log-invariants.js';
 export * from './read-models.js';
 export * from './slot-history.js';
 export * from './slot-summary.js';
+export * from './snapshot.js';

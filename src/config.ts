@@ -16,6 +16,8 @@ export type Config = {
   maxHoldsPerClient: number;
   mailboxCapacity: number;
   demo: boolean;
+  /** Keep a read-model snapshot beside the SQLite log so restarts replay only its tail. */
+  snapshots: boolean;
   /** Clients may cancel their own booking until this many hours before it starts. */
   cancelCutoffHours: number;
   /** Reserve/book/cancel requests and new sessions per IP per minute; 0 turns limiting off. */
@@ -92,6 +94,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     maxHoldsPerClient: integer(env, 'MAX_HOLDS_PER_CLIENT', 2, 1, 100),
     mailboxCapacity: integer(env, 'MAILBOX_CAPACITY', 64, 1, 100_000),
     demo,
+    snapshots: flag(env, 'SNAPSHOTS', true),
     cancelCutoffHours: integer(env, 'CANCEL_CUTOFF_HOURS', 24, 0, 24 * 30),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30, 0, 1_000_000),
     maxHoldsPerIp: integer(env, 'MAX_HOLDS_PER_IP', 10, 0, 10_000),

@@ -12,10 +12,14 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { openDemoSchedule } from './schedule/demo.js';
 import { loadSecrets } from './secrets.js';
+import { createSnapshotFile, SNAPSHOT_FILE } from './snapshots/file.js';
 
 // The process entry: read configuration, open the log, listen (readyz says 503 while the
 // log replays), replay, open the demo schedule on a first start, serve. SIGTERM/SIGINT
-// stop accepting, finish the commands in flight, close the log.
+// stop accepting, finish the commands in flight, snapshot the read models, close the log.
+
+/** A start that had to fold this many events leaves a snapshot, so the next one need not. */
+const SNAPSHOT_AFTER_REPLAYING = 50_000;
 
 const main = async (): Promise<void> => {
   const config = loadConfig();
@@ -38,7 +42,15 @@ const main = async (): Promise<void> => {
       'SESSION_SECRET/OWNER_TOKEN unset: every app process on this log needs the same DATA_DIR or the same values',
     );
   }
+  // Snapshots mark their place by log position, which only the SQLite file reads back one
+  // event at a time; on EventStoreDB every start replays the whole log.
+  const snapshots =
+    config.snapshots && config.eventstoreUrl === undefined
+      ? createSnapshotFile({ path: join(config.dataDir, SNAPSHOT_FILE), logger })
+      : undefined;
+  const fromSnapshot = await snapshots?.load(log);
   const engine = createEngine({
+    ...(fromSnapshot !== undefined && { models: fromSnapshot }),
     log,
     clock: systemClock,
     holdSeconds: config.holdSeconds,
@@ -69,6 +81,22 @@ const main = async (): Promise<void> => {
     },
   });
 
+  let snapshotAt = fromSnapshot?.position ?? 0;
+  let saving = Promise.resolve();
+  // One save at a time (a SIGTERM may land during the start-up save). Never worth failing a
+  // start or a shutdown over: without a snapshot the next start replays more, that is all.
+  const saveSnapshot = (when: string): Promise<void> =>
+    (saving = saving.then(async () => {
+      if (snapshots === undefined || engine.models.position === snapshotAt) return;
+      const started = Date.now();
+      try {
+        if (await snapshots.save(engine.models, log)) snapshotAt = engine.models.position;
+        logger.info({ when, position: snapshotAt, ms: Date.now() - started }, 'saved the read-model snapshot');
+      } catch (error) {
+        logger.warn({ err: error, when }, 'saving the read-model snapshot failed; the next start replays more');
+      }
+    }));
+
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -81,6 +109,7 @@ const main = async (): Promise<void> => {
     force.unref();
     await app.close(); // stops accepting; waits for requests in flight; closes WebSockets
     await engine.stop();
+    await saveSnapshot('shutdown');
     await log.close();
     logger.info('stopped');
     process.exit(0);
@@ -91,7 +120,12 @@ const main = async (): Promise<void> => {
   await app.listen({ port: config.port, host: config.host });
   const started = Date.now();
   await engine.start();
-  logger.info({ ms: Date.now() - started, position: engine.models.position }, 'replayed the log');
+  const replayed = engine.models.position - snapshotAt;
+  logger.info(
+    { ms: Date.now() - started, position: engine.models.position, replayed, fromSnapshot: fromSnapshot !== undefined },
+    'replayed the log',
+  );
+  if (replayed >= SNAPSHOT_AFTER_REPLAYING) await saveSnapshot('start-up');
 
   if (config.demo && engine.models.position === 0) {
     // Opening is idempotent, so a failure part-way (the log went away) is simply retried;

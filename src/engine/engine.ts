@@ -41,6 +41,8 @@ export type EngineOptions = {
   maxIdleActors?: number;
   ids?: IdSource;
   logger?: Logger;
+  /** Read models to start from (a snapshot); start() replays only the events after them. */
+  models?: ReadModels;
 };
 
 export type CommandMeta = { actor: Actor; requestId?: string };
@@ -68,7 +70,7 @@ export const createEngine = (options: EngineOptions) => {
   const holdMs = options.holdSeconds * 1_000;
   const ids = options.ids ?? randomIds;
   const machine = timeslotMachineFor(clock);
-  const models: ReadModels = createReadModels();
+  const models: ReadModels = options.models ?? createReadModels();
   const projector = createProjector(log, models, logger);
   const mailboxes = createMailboxes(options.mailboxCapacity ?? 64);
   const reservesInFlight = new Map<string, number>();

@@ -1,12 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotIdFor } from '../../machines/index.js';
+import { applyRecorded, createReadModels } from '../../projections/index.js';
 import type { Clock } from '../../src/clock.js';
 import { createEngine } from '../../src/engine/engine.js';
+import { readWholeLog } from '../../src/eventlog/port.js';
 import { createSqliteLog } from '../../src/eventlog/sqlite.js';
+import { createSnapshotFile, SNAPSHOT_FILE } from '../../src/snapshots/file.js';
 import { OWNER } from '../support/engine-harness.js';
 import { anna, MINUTE, simulatedClock, T0, tempDir } from '../support/fixtures.js';
 
@@ -58,6 +62,45 @@ describe('npm run verify', () => {
 
   it('reads the log the app would use, from --data-dir', () => {
     expect(verify('--data-dir', dir.path, '--at', AT).code).toBe(0);
+  });
+
+  it('checks the read-model snapshot beside the log: a replay must give the same models', async () => {
+    // The fingerprint of the fold verify runs (the built code), so it takes this snapshot as its own.
+    const built = pathToFileURL(join(import.meta.dirname, '../../dist/src/snapshots/fingerprint.js')).href;
+    const { foldFingerprint } = (await import(built)) as { foldFingerprint(): string };
+    const snapshotPath = join(dir.path, SNAPSHOT_FILE);
+    const log = createSqliteLog({ path, readonly: true });
+    const models = createReadModels();
+    for (const event of await readWholeLog(log)) applyRecorded(models, event);
+    expect(await createSnapshotFile({ path: snapshotPath, fold: foldFingerprint() }).save(models, log)).toBe(true);
+    await log.close();
+    try {
+      const sound = verify('--file', path, '--at', AT);
+      expect(sound.out).toContain('snapshot        OK: equals a replay of the log to position 8');
+      expect(sound.code).toBe(0);
+
+      // A fold bug as it would show: the snapshot offers the booked slot as available.
+      const snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8'));
+      const booked = snapshot.slots.find((s: { status: string }) => s.status === 'booked');
+      booked.status = 'available';
+      writeFileSync(snapshotPath, JSON.stringify(snapshot));
+      const bad = verify('--file', path, '--at', AT);
+      expect(bad.out).toContain('snapshot        DIFFERS from a replay of the log to position 8');
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(verify('--file', path, '--at', AT, '--json').out).snapshot).toMatchObject({
+        status: 'differs',
+        position: 8,
+      });
+
+      // One a start would not use is harmless: said, not failed.
+      writeFileSync(snapshotPath, '{"format":1,');
+      const torn = verify('--file', path, '--at', AT);
+      expect(torn.out).toContain('snapshot        not used by a start: not valid JSON');
+      expect(torn.code).toBe(0);
+    } finally {
+      rmSync(snapshotPath, { force: true });
+    }
+    expect(verify('--file', path, '--at', AT).out).toContain('snapshot        none');
   });
 
   it('finds a planted second booking and exits 1, naming the slot', () => {
