@@ -1,17 +1,17 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomBytesFromPool } from '../random-pool.js';
 
 // Booking references are read aloud over the phone to the salon: Crockford base32
 // (no I, L, O, U), 8 characters = 40 random bits, shown as HF-XXXX-XXXX.
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export const newBookingRef = (): string => {
-  const bytes = randomBytes(5);
-  let bits = 0n;
-  for (const b of bytes) bits = (bits << 8n) | BigInt(b);
+  // 40 bits fit a double exactly, so plain arithmetic peels off the 5-bit digits.
+  let bits = randomBytesFromPool(5).readUIntBE(0, 5);
   let out = '';
   for (let i = 0; i < 8; i += 1) {
-    out = (CROCKFORD[Number(bits & 31n)] ?? '0') + out;
-    bits >>= 5n;
+    out = (CROCKFORD[bits % 32] ?? '0') + out;
+    bits = Math.floor(bits / 32);
   }
   return `HF-${out.slice(0, 4)}-${out.slice(4)}`;
 };

@@ -7,12 +7,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
-import helmet from 'helmet';
 import { adminSchemas } from './admin-schemas.js';
 import { ApiError } from './api-error.js';
 import type { HttpDeps, RouteContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { createIpHoldLimit } from './ip-holds.js';
+import { lazyChildLogger } from './lazy-child-logger.js';
 import { liveRoutes } from './live.js';
 import { createManageTokens } from './manage-token.js';
 import { ownerAuthHook } from './owner-auth.js';
@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.js';
 import { timeslotRoutes } from './routes/timeslots.js';
 import { webRoutes } from './routes/web.js';
 import { sharedSchemas } from './schemas.js';
+import { securityHeaders } from './security-headers.js';
 import { sessionHook } from './session.js';
 
 // The Fastify app, built from its dependencies and never listening by itself (src/main.ts
@@ -42,7 +43,9 @@ const redactUrl = (url: string): string => url.replace(/([?&]token=)[^&]*/gi, '$
 export const buildApp = async (deps: HttpDeps) => {
   const { settings, engine } = deps;
   const base = Fastify({
-    ...(deps.logger !== undefined ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    ...(deps.logger !== undefined
+      ? { loggerInstance: deps.logger as FastifyBaseLogger, childLoggerFactory: lazyChildLogger }
+      : { logger: false }),
     bodyLimit: BODY_LIMIT,
     trustProxy: settings.trustProxy,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
@@ -83,25 +86,10 @@ export const buildApp = async (deps: HttpDeps) => {
     reply.header('x-request-id', request.id);
   });
 
-  // Security headers from helmet, built once. (@fastify/helmet rebuilt helmet's middleware,
-  // CSP parsing included, on every request: half of a simple route's CPU when profiled.)
-  const secureHeaders = helmet({
-    // /docs (Swagger UI) needs its own scripts and styles; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        // A salon may run this on plain HTTP inside its network; do not force https.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
-  app.addHook('onRequest', (request, reply, done) => {
-    secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  const secureHeaders = securityHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(secureHeaders);
+    done();
   });
   if (settings.corsOrigins.length > 0) {
     await app.register(cors, { origin: settings.corsOrigins, credentials: true });

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie'; // request.cookies, unsignCookie, setCookie
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomToken } from '../random-pool.js';
 import { ApiError } from './api-error.js';
 
 // Identity is the session: a random id in a signed, HttpOnly, SameSite=Lax cookie that the
@@ -49,7 +49,7 @@ export const sessionHook =
         });
       }
     }
-    const id = randomBytes(16).toString('base64url');
+    const id = randomToken(16);
     request.clientId = id;
     reply.setCookie(SESSION_COOKIE, id, {
       signed: true,

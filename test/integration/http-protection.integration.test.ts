@@ -137,6 +137,26 @@ describe('headers', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('sends the same security headers on refusals and unknown paths as on success', async () => {
+    r = await appRig();
+    const replies = await Promise.all([
+      r.app.inject({ method: 'GET', url: '/api/timeslots' }),
+      r.app.inject({ method: 'POST', url: '/api/timeslots/no-such-slot/reserve', payload: {} }),
+      r.app.inject({ method: 'GET', url: '/no/such/path' }),
+    ]);
+    expect(replies.map((res) => res.statusCode)).toEqual([200, 404, 404]);
+    for (const res of replies) {
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+      });
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    }
+  });
+
   it('allows only configured origins when CORS_ORIGIN is set', async () => {
     r = await appRig({ settings: { corsOrigins: ['https://salon.example'] } });
     const ok = await r.app.inject({

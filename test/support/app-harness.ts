@@ -48,7 +48,12 @@ export const slotIdAt = (hoursFromT0: number): string => {
 };
 
 export const appRig = async (
-  options: { engine?: Partial<EngineOptions>; settings?: Partial<HttpSettings>; slots?: OpenSlotInput[] } = {},
+  options: {
+    engine?: Partial<EngineOptions>;
+    settings?: Partial<HttpSettings>;
+    slots?: OpenSlotInput[];
+    logger?: Logger;
+  } = {},
 ): Promise<AppRig> => {
   const rig = await sqliteRig(options.engine);
   const outcomes = await rig.engine.openMany(options.slots ?? defaultSlots, OWNER);
@@ -59,6 +64,7 @@ export const appRig = async (
     metrics: createMetrics(),
     secrets: { ownerToken: OWNER_TOKEN, sessionSecret: SESSION_SECRET },
     settings: { ...defaultHttpSettings, rateLimitPerMinute: 0, ...options.settings },
+    ...(options.logger !== undefined && { logger: options.logger }),
   });
   await app.ready();
 
