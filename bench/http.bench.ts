@@ -11,15 +11,30 @@ import { type Call, type Flow, type LoadResult, runLoad } from './lib/load.js';
 import { DIST, freePort, type Server, startHoldfast, startProcess } from './lib/processes.js';
 
 // Complete client flows over real HTTP — a new session reserves a slot, then books it —
-// against three servers, one after another on the same machine: Holdfast (the real app
-// process, SQLite log), the seed's PostgreSQL design, and a bare Fastify route (the ceiling).
+// against three servers on the same machine: Holdfast (the real app process, SQLite log),
+// the seed's PostgreSQL design, and a bare Fastify route (the ceiling). This machine's
+// speed drifts (the same server has measured 2× apart an hour later), so the three are
+// up together and take turns: each load level runs against each server in turn, `rounds`
+// times, and the figure kept is the median round. Ratios then compare like with like.
 
-export type HttpOptions = { seconds: number; warmupSeconds: number; spread: number[]; hot: number[]; slots: number };
+export type HttpOptions = {
+  seconds: number;
+  warmupSeconds: number;
+  spread: number[];
+  hot: number[];
+  slots: number;
+  rounds: number;
+};
+export type Measured = LoadResult & {
+  /** Throughput of every round, in the order run (flows/s; attempts/s under hot contention). */
+  rounds: number[];
+};
 export type SystemFigures = {
-  spread: LoadResult[];
-  hot: Array<LoadResult & { bookings: number; doubleBookings: number }>;
+  spread: Measured[];
+  hot: Array<Measured & { bookings: number; doubleBookings: number }>;
 };
 export type HttpFigures = {
+  rounds: number;
   holdfast: SystemFigures & { logViolations: number; events: number };
   postgres: (SystemFigures & { version: string }) | { skipped: string };
   bare: SystemFigures;
@@ -39,12 +54,14 @@ const reserveThenBook = async (call: Call, slotId: string): Promise<boolean> => 
 };
 
 /**
- * Each flow takes the next unused slot. One cursor serves every load level of a server, so
- * no level (warm-up included) reuses a slot an earlier level booked.
+ * Each flow takes the next unused slot. One cursor serves every load level and round of a
+ * server, so no run (warm-up included) reuses a slot an earlier one booked. The bare route
+ * keeps no state, so it may go round the list again.
  */
-const spreadFlow = (slots: readonly PlannedSlot[]): Flow => {
+const spreadFlow = (slots: readonly PlannedSlot[], wrap = false): Flow => {
   let next = 0;
   return (call) => {
+    if (wrap && next >= slots.length) next = 0;
     const slot = slots[next++];
     if (slot === undefined) throw new Error('the benchmark ran out of slots; raise the slot count in run.ts');
     return reserveThenBook(call, slot.slotId);
@@ -53,125 +70,152 @@ const spreadFlow = (slots: readonly PlannedSlot[]): Flow => {
 
 /**
  * Every client goes for the same slot; whoever holds it books it, and then everyone moves
- * on to the next one (the round carries over between load levels). Counts bookings per
- * slot in `wins`: more than one would be a double booking.
+ * on to the next one (the round carries over between runs). Counts bookings per slot in
+ * `wins`, over every run against this server: more than one is a double booking.
  */
-const hotFlows = (slots: readonly PlannedSlot[]) => {
+const hotFlow = (slots: readonly PlannedSlot[], wins: Map<string, number>): Flow => {
   let round = 0;
-  return (wins: Map<string, number>): Flow =>
-    async (call) => {
-      const slot = slots[round];
-      if (slot === undefined) throw new Error('the benchmark ran out of hot slots');
-      if (!(await reserveThenBook(call, slot.slotId))) return false;
-      wins.set(slot.slotId, (wins.get(slot.slotId) ?? 0) + 1);
-      if (slots[round] === slot) round += 1;
-      return true;
-    };
+  return async (call) => {
+    const slot = slots[round];
+    if (slot === undefined) throw new Error('the benchmark ran out of hot slots');
+    if (!(await reserveThenBook(call, slot.slotId))) return false;
+    wins.set(slot.slotId, (wins.get(slot.slotId) ?? 0) + 1);
+    if (slots[round] === slot) round += 1;
+    return true;
+  };
 };
 
-const runScenarios = async (
-  server: Server,
-  slots: readonly PlannedSlot[],
-  options: HttpOptions,
-  label: string,
-): Promise<SystemFigures> => {
-  const load = { base: server.base, seconds: options.seconds, warmupSeconds: options.warmupSeconds };
-  const spreadFlows = spreadFlow(slots.slice(20_000));
-  const hotFlow = hotFlows(slots.slice(0, 20_000));
-  const spread: LoadResult[] = [];
-  for (const connections of options.spread) {
-    const result = await runLoad({ ...load, connections, flow: spreadFlows });
-    spread.push(result);
-    console.log(`  ${label} spread c=${connections}: ${result.flowsPerSecond} flows/s p99 ${result.latencyMs.p99} ms`);
-  }
-  const hot: SystemFigures['hot'] = [];
-  for (const connections of options.hot) {
-    const wins = new Map<string, number>(); // warm-up included: a double booking then counts too
-    const result = await runLoad({ ...load, connections, flow: hotFlow(wins) });
-    const doubleBookings = [...wins.values()].filter((n) => n > 1).length;
-    hot.push({ ...result, bookings: wins.size, doubleBookings });
-    console.log(
-      `  ${label} hot c=${connections}: ${result.attemptsPerSecond} attempts/s p99 ${result.latencyMs.p99} ms`,
-    );
-  }
-  return { spread, hot };
+type Contender = { label: string; server: Server; spread: Flow; hot?: { flow: Flow; wins: Map<string, number> } };
+
+/** A stateful server books each slot once and plays the hot-slot levels; the bare route does neither. */
+const contender = (label: string, server: Server, slots: readonly PlannedSlot[], stateful: boolean): Contender => {
+  const wins = new Map<string, number>();
+  return {
+    label,
+    server,
+    spread: spreadFlow(slots.slice(20_000), !stateful),
+    ...(stateful && { hot: { flow: hotFlow(slots.slice(0, 20_000), wins), wins } }),
+  };
 };
 
-const benchHoldfast = async (slots: readonly PlannedSlot[], options: HttpOptions, now: number) => {
-  const dir = mkdtempSync(join(tmpdir(), 'holdfast-bench-http-'));
-  const file = join(dir, 'holdfast.db');
-  try {
-    await writeHistory(file, slots, 1, now - 3_600_000);
-    // Snapshots only touch start and stop, but the one a long start-up replay writes would
-    // land in the first measured second: leave them out of the request figures.
-    const server = await startHoldfast(dir, { SNAPSHOTS: '0' });
-    let figures: SystemFigures;
-    try {
-      figures = await runScenarios(server, slots, options, 'holdfast');
-    } finally {
-      await server.stop();
-    }
-    // The run is only worth reporting if the log it left is sound.
-    const log = createSqliteLog({ path: file, readonly: true });
-    const events = await readWholeLog(log, 10_000);
-    await log.close();
-    const report = checkLog(events, Date.now());
-    return { ...figures, logViolations: report.violations.length, events: events.length };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The round with the median figure (kept whole: its latencies belong to it). */
+const medianOf = <T>(rounds: readonly T[], figure: (round: T) => number): T => {
+  const middle = [...rounds].sort((a, b) => figure(a) - figure(b))[Math.floor((rounds.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no rounds were run');
+  return middle;
 };
 
-const benchPostgres = async (slots: readonly PlannedSlot[], options: HttpOptions) => {
-  if (findPgBin() === undefined) {
-    console.error(`\n!!! PostgreSQL baseline SKIPPED. ${INSTALL_HINT}\n`);
-    return { skipped: INSTALL_HINT };
-  }
-  const cluster = startCluster(await freePort());
-  try {
-    const env = { PG_HOST: cluster.socketDir, PG_PORT: String(cluster.port) };
-    const server = await startProcess(join(DIST, 'bench', 'baseline', 'seed-pg-server.js'), env);
-    try {
-      const db = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: 'postgres', database: 'postgres' });
-      await db.connect();
-      for (let i = 0; i < slots.length; i += 10_000) {
-        const chunk = slots.slice(i, i + 10_000);
-        await db.query(
-          `INSERT INTO timeslots (id, stylist, start_time, end_time)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])`,
-          [
-            chunk.map((s) => s.slotId),
-            chunk.map((s) => s.stylist),
-            chunk.map((s) => new Date(s.startsAt).toISOString()),
-            chunk.map((s) => new Date(s.endsAt).toISOString()),
-          ],
+type Round = { result: LoadResult; bookings: number };
+
+/** Every load level against every contender in turn, `rounds` times; the median round of each. */
+const takeTurns = async (contenders: readonly Contender[], options: HttpOptions) => {
+  const load = { seconds: options.seconds, warmupSeconds: options.warmupSeconds };
+  const figures = new Map<string, SystemFigures>(contenders.map((c) => [c.label, { spread: [], hot: [] }]));
+  const levels = [
+    ...options.spread.map((connections) => ({ connections, hot: false })),
+    ...options.hot.map((connections) => ({ connections, hot: true })),
+  ];
+  for (const { connections, hot } of levels) {
+    const playing = contenders.filter((c) => !hot || c.hot !== undefined);
+    const rounds = new Map<Contender, Round[]>(playing.map((c) => [c, []]));
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const c of playing) {
+        const before = c.hot?.wins.size ?? 0;
+        const flow = hot && c.hot !== undefined ? c.hot.flow : c.spread;
+        const result = await runLoad({ ...load, base: c.server.base, connections, flow });
+        rounds.get(c)?.push({ result, bookings: (c.hot?.wins.size ?? 0) - before });
+        const what = hot ? `${result.attemptsPerSecond} attempts/s` : `${result.flowsPerSecond} flows/s`;
+        console.log(
+          `  ${c.label} ${hot ? 'hot' : 'spread'} c=${connections} round ${round}: ${what}, p99 ${result.latencyMs.p99} ms`,
         );
       }
-      await db.query('VACUUM ANALYZE timeslots');
-      await db.end();
-      return { ...(await runScenarios(server, slots, options, 'postgres')), version: cluster.version };
-    } finally {
-      await server.stop();
     }
-  } finally {
-    cluster.stop();
+    for (const [c, runs] of rounds) {
+      const into = figures.get(c.label);
+      if (into === undefined) continue;
+      const figure = (r: Round) => (hot ? r.result.attemptsPerSecond : r.result.flowsPerSecond);
+      const median = medianOf(runs, figure);
+      const measured: Measured = { ...median.result, rounds: runs.map(figure) };
+      if (!hot) into.spread.push(measured);
+      else {
+        const doubleBookings = [...(c.hot?.wins.values() ?? [])].filter((n) => n > 1).length;
+        into.hot.push({ ...measured, bookings: median.bookings, doubleBookings });
+      }
+    }
   }
+  return figures;
 };
 
-const benchBare = async (slots: readonly PlannedSlot[], options: HttpOptions) => {
-  const server = await startProcess(join(DIST, 'bench', 'baseline', 'bare-server.js'), {});
-  try {
-    return await runScenarios(server, slots, { ...options, hot: [] }, 'bare');
-  } finally {
-    await server.stop();
+/** The seed's design on a throwaway cluster holding the same slots; its stops go on `cleanup`. */
+const startPostgres = async (slots: readonly PlannedSlot[], cleanup: Array<() => unknown>) => {
+  if (findPgBin() === undefined) {
+    console.error(`\n!!! PostgreSQL baseline SKIPPED. ${INSTALL_HINT}\n`);
+    return undefined;
   }
+  const cluster = startCluster(await freePort());
+  cleanup.push(() => cluster.stop());
+  const env = { PG_HOST: cluster.socketDir, PG_PORT: String(cluster.port) };
+  const server = await startProcess(join(DIST, 'bench', 'baseline', 'seed-pg-server.js'), env);
+  cleanup.push(() => server.stop());
+  const db = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: 'postgres', database: 'postgres' });
+  await db.connect();
+  for (let i = 0; i < slots.length; i += 10_000) {
+    const chunk = slots.slice(i, i + 10_000);
+    await db.query(
+      `INSERT INTO timeslots (id, stylist, start_time, end_time)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])`,
+      [
+        chunk.map((s) => s.slotId),
+        chunk.map((s) => s.stylist),
+        chunk.map((s) => new Date(s.startsAt).toISOString()),
+        chunk.map((s) => new Date(s.endsAt).toISOString()),
+      ],
+    );
+  }
+  await db.query('VACUUM ANALYZE timeslots');
+  await db.end();
+  return { server, version: cluster.version };
 };
 
 export const benchHttp = async (options: HttpOptions): Promise<HttpFigures> => {
   const now = Date.now();
   const slots = planSlots(options.slots, now + 86_400_000);
-  const bare = await benchBare(slots, options);
-  const holdfast = await benchHoldfast(slots, options, now);
-  const postgres = await benchPostgres(slots, options);
-  return { holdfast, postgres, bare };
+  const dir = mkdtempSync(join(tmpdir(), 'holdfast-bench-http-'));
+  const file = join(dir, 'holdfast.db');
+  const cleanup: Array<() => unknown> = [() => rmSync(dir, { recursive: true, force: true })];
+  try {
+    await writeHistory(file, slots, 1, now - 3_600_000);
+    const bare = await startProcess(join(DIST, 'bench', 'baseline', 'bare-server.js'), {});
+    cleanup.push(() => bare.stop());
+    // Snapshots only touch start and stop, but the one a long start-up replay writes would
+    // land in the first measured second: leave them out of the request figures.
+    const holdfast = await startHoldfast(dir, { SNAPSHOTS: '0' });
+    cleanup.push(() => holdfast.stop());
+    const postgres = await startPostgres(slots, cleanup);
+
+    const figures = await takeTurns(
+      [
+        contender('bare', bare, slots, false),
+        contender('holdfast', holdfast, slots, true),
+        ...(postgres !== undefined ? [contender('postgres', postgres.server, slots, true)] : []),
+      ],
+      options,
+    );
+    const of = (label: string): SystemFigures => figures.get(label) ?? { spread: [], hot: [] };
+
+    // The run is only worth reporting if the log Holdfast left is sound.
+    await holdfast.stop();
+    const log = createSqliteLog({ path: file, readonly: true });
+    const events = await readWholeLog(log, 10_000);
+    await log.close();
+    const report = checkLog(events, Date.now());
+    return {
+      rounds: options.rounds,
+      holdfast: { ...of('holdfast'), logViolations: report.violations.length, events: events.length },
+      postgres: postgres !== undefined ? { ...of('postgres'), version: postgres.version } : { skipped: INSTALL_HINT },
+      bare: of('bare'),
+    };
+  } finally {
+    for (const stop of cleanup.reverse()) await stop();
+  }
 };

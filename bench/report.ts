@@ -28,6 +28,26 @@ const attempts = (r: LoadResult | undefined) =>
   r === undefined ? '—' : `${r.attemptsPerSecond} (${r.latencyMs.p50} / ${r.latencyMs.p99})`;
 const pgOf = (http: HttpFigures): SystemFigures | undefined => ('skipped' in http.postgres ? undefined : http.postgres);
 
+const roundsLine = (http: HttpFigures): string => {
+  const systems: Array<[string, SystemFigures | undefined]> = [
+    ['Holdfast', http.holdfast],
+    ['PostgreSQL', pgOf(http)],
+    ['bare', http.bare],
+  ];
+  return systems
+    .flatMap(([name, figures]) =>
+      figures === undefined
+        ? []
+        : [
+            `${name} ${[
+              ...figures.spread.map((r) => `c=${r.connections} ${(r.rounds ?? []).join('/')}`),
+              ...figures.hot.map((r) => `hot c=${r.connections} ${(r.rounds ?? []).join('/')}`),
+            ].join(', ')}`,
+          ],
+    )
+    .join('; ');
+};
+
 export const targetsOf = (results: Results): Target[] => {
   const targets: Target[] = [];
   const { http, rebuild, memory, fanout } = results;
@@ -125,7 +145,8 @@ export const reportLines = (results: Results): string[] => {
   if (http !== undefined) {
     const pg = pgOf(http);
     lines.push(
-      '**HTTP, complete flows** (new session → reserve → book), flows/s (p50 / p99 ms):',
+      `**HTTP, complete flows** (new session → reserve → book), flows/s (p50 / p99 ms); the servers take turns, ` +
+        `each figure is the median of ${http.rounds ?? 1} round${http.rounds === 1 ? '' : 's'}:`,
       '',
       '| connections | Holdfast | seed design on PostgreSQL | bare Fastify (ceiling) |',
       '|---|---|---|---|',
@@ -141,6 +162,8 @@ export const reportLines = (results: Results): string[] => {
         const theirs = pg?.hot[i];
         return `| ${ours.connections} | ${attempts(ours)} | ${attempts(theirs)} | ${ours.bookings} / ${theirs?.bookings ?? '—'} | ${ours.doubleBookings} / ${theirs?.doubleBookings ?? '—'} |`;
       }),
+      '',
+      `Every round, in the order run (flows/s; attempts/s for hot): ${roundsLine(http)}.`,
       '',
       `Holdfast's log after the HTTP runs: ${http.holdfast.events.toLocaleString('en')} events, ${http.holdfast.logViolations} invariant violations.` +
         ('skipped' in http.postgres

@@ -48,6 +48,7 @@ if (wanted('http')) {
     spread: [1, 64, 256],
     hot: [64, 256],
     slots: quick ? 40_000 : 120_000,
+    rounds: quick ? 1 : 3,
   });
 }
 if (wanted('rebuild')) {
