@@ -40,8 +40,8 @@ const roundsLine = (http: HttpFigures): string => {
         ? []
         : [
             `${name} ${[
-              ...figures.spread.map((r) => `c=${r.connections} ${(r.rounds ?? []).join('/')}`),
-              ...figures.hot.map((r) => `hot c=${r.connections} ${(r.rounds ?? []).join('/')}`),
+              ...figures.spread.map((r) => `c=${r.connections} ${r.rounds.join('/')}`),
+              ...figures.hot.map((r) => `hot c=${r.connections} ${r.rounds.join('/')}`),
             ].join(', ')}`,
           ],
     )
@@ -146,7 +146,7 @@ export const reportLines = (results: Results): string[] => {
     const pg = pgOf(http);
     lines.push(
       `**HTTP, complete flows** (new session → reserve → book), flows/s (p50 / p99 ms); the servers take turns, ` +
-        `each figure is the median of ${http.rounds ?? 1} round${http.rounds === 1 ? '' : 's'}:`,
+        `each figure is the median of ${http.rounds} round${http.rounds === 1 ? '' : 's'}:`,
       '',
       '| connections | Holdfast | seed design on PostgreSQL | bare Fastify (ceiling) |',
       '|---|---|---|---|',

@@ -30,8 +30,7 @@ export const securityHeaders = (): Readonly<Record<string, string>> => {
     setHeader: (name: string, value: string | number | readonly string[]) => {
       headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
     },
-    removeHeader: () => {},
-    getHeader: () => undefined,
+    removeHeader: () => {}, // X-Powered-By: Fastify never sets it
   };
   let done = false;
   policy({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
