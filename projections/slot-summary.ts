@@ -1,4 +1,4 @@
-import type { TimeslotEvent } from '../machines/index.js';
+import { initialSlotState, type SlotState, type TimeslotEvent } from '../machines/index.js';
 
 // A slot as readers see it: small, plain, cheap to keep for 100k slots. One fold serves
 // the live availability model and "the slot as it was at instant t" for the owner.
@@ -80,3 +80,16 @@ export const evolveSlot = (
 /** A hold is a fact with a deadline: past it, the slot is free whether or not the expiry is logged yet. */
 export const holdIsLive = (slot: SlotSummary, now: number): boolean =>
   slot.status === 'reserved' && slot.hold !== null && now < slot.hold.expiresAt;
+
+/**
+ * The write model's state of a slot, read off its summary, where the summary holds all of
+ * it: an unknown slot (unopened), or one available or closed (no hold, no booking). A held
+ * or booked slot's state has more than readers keep (the hold's timer, the customer), so
+ * that comes from its stream: `undefined`.
+ */
+export const writeStateOf = (slot: SlotSummary | undefined): { state: SlotState; revision: number } | undefined => {
+  if (slot === undefined) return { state: initialSlotState, revision: -1 };
+  if (slot.status !== 'available' && slot.status !== 'closed') return undefined;
+  const { slotId, stylist, startsAt, endsAt, status, revision } = slot;
+  return { state: { status, slot: { slotId, stylist, startsAt, endsAt }, hold: null, booking: null }, revision };
+};

@@ -20,6 +20,7 @@ import {
   type ReadModels,
   slotHistory,
   slotStateAt,
+  writeStateOf,
 } from '../../projections/index.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
@@ -100,6 +101,21 @@ export const createEngine = (options: EngineOptions) => {
   });
   const { activate, drop } = registry;
 
+  // ---- the sole-writer path ---------------------------------------------------------------
+  // While no other writer has committed since start-up (the log's foreign-write mark has not
+  // moved), every fact in the log went through this process, so its actors and read models
+  // are the whole truth: a cold slot's actor is restored from its read-model summary instead
+  // of a stream read (an unknown id is then "no such slot" without touching the log), and a
+  // refusal from a warm actor needs no look at the stream's head. The first foreign commit
+  // (a second process on the same SQLite file) ends this for the life of the process: from
+  // then on actors come from their streams and refusals check the head, as they always did.
+  let soleMark: number | undefined;
+  const soleWriter = (): boolean => soleMark !== undefined && log.foreignWriteMark?.() === soleMark;
+  /** Slots whose last append failed in doubt: their next actor comes from the log itself. */
+  const reloadFromLog = new Set<string>();
+  const knownState = (slotId: string) =>
+    reloadFromLog.has(slotId) ? undefined : writeStateOf(models.availability.slots.get(slotId));
+
   // ---- the command cycle: decide → append → apply → project → answer ----------------------
 
   const toNewEvent = (event: TimeslotEvent, meta: CommandMeta) => {
@@ -114,19 +130,26 @@ export const createEngine = (options: EngineOptions) => {
   // A warm actor may be behind the log when other processes write to it. An append proves
   // itself (the expected revision); a refusal or a "nothing to do" does not, so before we
   // give one from a warm actor we check the stream has not moved since the actor last saw it.
-  // (Only the head is read: under a stampede on one slot every refusal pays for this.)
+  // (Only the head is read, and only once another writer has been seen: under a stampede
+  // on one slot every refusal pays for it.)
   const isBehindLog = async (slotId: string, revision: number): Promise<boolean> =>
     (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
 
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {
+      const sole = soleWriter();
       const warm = registry.get(slotId) !== undefined;
-      const actor = await activate(slotId);
+      // A retry follows a conflict: whatever we knew was wrong, so read the stream.
+      const actor = await activate(slotId, sole && attempt === 0 ? knownState(slotId) : undefined);
+      reloadFromLog.delete(slotId);
+      // A warm actor may be behind when others write (one restored from the read model is
+      // only ever made while nobody else does); one just read from the stream is not.
+      const mayBeBehind = warm && !sole;
       let events: TimeslotEvent[];
       try {
         events = decide(actor.state(), command, { now: clock.now(), holdMs });
       } catch (error) {
-        if (warm && (await isBehindLog(slotId, actor.revision))) {
+        if (mayBeBehind && (await isBehindLog(slotId, actor.revision))) {
           drop(slotId);
           continue;
         }
@@ -134,7 +157,7 @@ export const createEngine = (options: EngineOptions) => {
         throw error;
       }
       if (events.length === 0) {
-        if (warm && (await isBehindLog(slotId, actor.revision))) {
+        if (mayBeBehind && (await isBehindLog(slotId, actor.revision))) {
           drop(slotId);
           continue;
         }
@@ -151,8 +174,10 @@ export const createEngine = (options: EngineOptions) => {
         );
       } catch (error) {
         // Either another process wrote (reload and decide again) or we do not know whether
-        // the event landed: in both cases this actor's view can no longer be trusted.
+        // the event landed: in both cases this actor's view can no longer be trusted, nor
+        // the read model's (it may lack an event that did land).
         drop(slotId);
+        reloadFromLog.add(slotId);
         if (isVersionConflict(error) && attempt < CONFLICT_RETRIES) continue;
         if (isVersionConflict(error)) {
           throw new EngineError('busy', 'this timeslot is changing fast, try again', { cause: error });
@@ -239,6 +264,8 @@ export const createEngine = (options: EngineOptions) => {
     start: async (): Promise<void> => {
       if (state !== 'created') throw new Error(`engine cannot start from ${state}`);
       state = 'replaying';
+      // Taken before the replay reads anything: a commit from elsewhere during it moves the mark.
+      soleMark = log.foreignWriteMark?.();
       await projector.start();
       projector.onCommitted(followOthers);
       state = 'starting';

@@ -1,10 +1,11 @@
-import type { RecordedEvent, timeslotMachineFor } from '../../machines/index.js';
+import type { RecordedEvent, SlotState, timeslotMachineFor } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
-import { loadSlotActor, type SlotActor } from './slot-actor.js';
+import { loadSlotActor, restoreSlotActor, type SlotActor } from './slot-actor.js';
 
 // Virtual actors: a slot's actor exists only while it is useful. It is built on first use
-// by replaying the slot's stream and let go when idle beyond a bound, least recently used
-// first, except while the slot is held: then the actor is what arms the hold's deadline.
+// (by replaying the slot's stream, or from a state the caller knows is current) and let go
+// when idle beyond a bound, least recently used first, except while the slot is held: then
+// the actor is what arms the hold's deadline.
 
 export type ActorRegistry = ReturnType<typeof createActorRegistry>;
 
@@ -37,20 +38,19 @@ export const createActorRegistry = (options: {
     get size() {
       return actors.size;
     },
-    activate: async (slotId: string): Promise<SlotActor> => {
+    /** The slot's live actor; a cold one is built from `known` when given, else from its stream. */
+    activate: async (slotId: string, known?: { state: SlotState; revision: number }): Promise<SlotActor> => {
       const warm = actors.get(slotId);
       if (warm !== undefined) {
         actors.delete(slotId);
         actors.set(slotId, warm);
         return warm;
       }
-      const actor = await loadSlotActor(
-        options.readSlotStream,
-        options.machine,
-        options.clock,
-        slotId,
-        options.onDeadline,
-      );
+      const { machine, clock, onDeadline } = options;
+      const actor =
+        known !== undefined
+          ? restoreSlotActor(machine, clock, slotId, onDeadline, known)
+          : await loadSlotActor(options.readSlotStream, machine, clock, slotId, onDeadline);
       actors.set(slotId, actor);
       evictIdle(); // reads and refusals activate actors too, not only successful appends
       return actor;

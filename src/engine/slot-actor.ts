@@ -11,8 +11,9 @@ import type { Clock } from '../clock.js';
 
 // One live timeslot: its XState actor (with the hold timer armed on the engine's clock)
 // and the revision of the last event it has applied, which is what the next append must
-// expect. Built by replaying the slot's stream, never from a saved snapshot, so a pending
-// hold timer is re-armed with exactly the time left on its stored deadline.
+// expect. A held slot is always built by replaying its stream, so its timer is re-armed
+// with exactly the time left on the stored deadline; a slot with no timer may also be
+// restored from a state the engine knows is current (see the engine's sole-writer path).
 
 type Machine = ReturnType<typeof timeslotMachineFor>;
 
@@ -27,24 +28,11 @@ export type SlotActor = {
   stop(): void;
 };
 
-export const loadSlotActor = async (
-  readSlotStream: (slotId: string) => Promise<RecordedEvent[]>,
-  machine: Machine,
-  clock: Clock,
-  slotId: string,
-  onDeadline: (slotId: string, holdId: string) => void,
-): Promise<SlotActor> => {
-  const stream = await readSlotStream(slotId);
-  const actor: XActor<Machine> = createActor(machine, { clock });
-  actor.on('holdDeadlinePassed', (event) => onDeadline(slotId, event.holdId));
-  actor.start();
-  let revision = -1;
-  for (const stored of stream) {
-    const event = toDomainEvent(stored);
-    if (event !== undefined) actor.send(event);
-    revision = stored.revision;
-  }
+type DeadlineListener = (slotId: string, holdId: string) => void;
 
+/** The SlotActor face of a started XState actor that has applied everything up to `loadedAt`. */
+const liveSlot = (machine: Machine, slotId: string, actor: XActor<Machine>, loadedAt: number): SlotActor => {
+  let revision = loadedAt;
   return {
     slotId,
     get revision() {
@@ -69,4 +57,45 @@ export const loadSlotActor = async (
     },
     stop: () => actor.stop(),
   };
+};
+
+/** Builds a live timeslot by replaying its stream (the only way a hold's timer is armed). */
+export const loadSlotActor = async (
+  readSlotStream: (slotId: string) => Promise<RecordedEvent[]>,
+  machine: Machine,
+  clock: Clock,
+  slotId: string,
+  onDeadline: DeadlineListener,
+): Promise<SlotActor> => {
+  const stream = await readSlotStream(slotId);
+  const actor: XActor<Machine> = createActor(machine, { clock });
+  actor.on('holdDeadlinePassed', (event) => onDeadline(slotId, event.holdId));
+  actor.start();
+  let revision = -1;
+  for (const stored of stream) {
+    const event = toDomainEvent(stored);
+    if (event !== undefined) actor.send(event);
+    revision = stored.revision;
+  }
+  return liveSlot(machine, slotId, actor, revision);
+};
+
+/**
+ * Builds a live timeslot straight from a state known to be current, without reading the
+ * log: only for states with no timer to arm (XState does not re-enter a restored state).
+ */
+export const restoreSlotActor = (
+  machine: Machine,
+  clock: Clock,
+  slotId: string,
+  onDeadline: DeadlineListener,
+  from: { state: SlotState; revision: number },
+): SlotActor => {
+  const { status, ...context } = from.state;
+  if (status === 'reserved') throw new Error(`slot ${slotId}: a held slot is rebuilt from its stream`);
+  const snapshot = machine.resolveState({ value: status, context });
+  const actor: XActor<Machine> = createActor(machine, { clock, snapshot });
+  actor.on('holdDeadlinePassed', (event) => onDeadline(slotId, event.holdId));
+  actor.start();
+  return liveSlot(machine, slotId, actor, from.revision);
 };

@@ -11,9 +11,11 @@ export type MemoryStore = {
   streams: Map<string, StoredEvent[]>;
   /** Every log instance sharing this store, woken on each commit. */
   followers: Set<Followers>;
+  /** Appends committed, by every log on this store. */
+  commits: number;
 };
 
-export const createMemoryStore = (): MemoryStore => ({ all: [], streams: new Map(), followers: new Set() });
+export const createMemoryStore = (): MemoryStore => ({ all: [], streams: new Map(), followers: new Set(), commits: 0 });
 
 export type MemoryLogOptions = { store?: MemoryStore; clock?: Pick<Clock, 'now'> };
 
@@ -29,6 +31,7 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
   const followers = createFollowers(readAll);
   store.followers.add(followers);
   let closed = false;
+  let ownCommits = 0;
 
   return {
     kind: 'memory',
@@ -56,6 +59,8 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
         store.all.push(stored);
       }
       store.streams.set(streamId, stream);
+      store.commits += 1;
+      ownCommits += 1;
       for (const f of store.followers) f.wake();
       return { nextRevision: stream.length - 1, position: store.all.length };
     },
@@ -63,6 +68,8 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
     readStream: async (streamId) => (store.streams.get(streamId) ?? []).map(copy),
 
     headRevision: async (streamId) => (store.streams.get(streamId)?.length ?? 0) - 1,
+
+    foreignWriteMark: () => store.commits - ownCommits,
 
     readAll: async (fromPosition, limit) => readAll(fromPosition, limit),
 

@@ -71,6 +71,13 @@ export interface EventLog {
    * reading the whole stream. Optional: `streamHead` falls back to `readStream`.
    */
   headRevision?(streamId: string): Promise<number>;
+  /**
+   * A mark that moves whenever a writer other than this instance commits (another process
+   * on the same SQLite file, another log on a shared memory store), read without I/O worth
+   * the name. While it stays put, what this instance wrote and read is the whole log.
+   * Optional: without it, callers must assume others may write at any moment.
+   */
+  foreignWriteMark?(): number;
   /** Up to `limit` events after `fromPosition`, in log order. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Catch up from a position, then follow new events — including other processes' appends. */

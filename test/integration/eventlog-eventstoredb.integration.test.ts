@@ -22,6 +22,7 @@ const standinHarness = (batchAppend: boolean) => (): LogHarness => {
     openAnother: () => createEventStoreLog({ connectionString: url() }),
     cleanup: () => standin?.stop(),
     streamReadPositionMayBeUnknown: true,
+    foreignWritesUnknown: true,
   };
 };
 
@@ -37,6 +38,7 @@ if (realServer !== undefined && realServer !== '') {
       openAnother: () => createEventStoreLog({ connectionString: realServer, namespace }),
       cleanup: () => undefined,
       streamReadPositionMayBeUnknown: true,
+      foreignWritesUnknown: true,
     };
   });
 } else {

@@ -16,6 +16,8 @@ export type LogHarness = {
    * position; such an adapter reports 0 there. Everywhere else positions must be exact.
    */
   streamReadPositionMayBeUnknown?: boolean;
+  /** EventStoreDB has many writers and no cheap way to tell: such an adapter has no foreign-write mark. */
+  foreignWritesUnknown?: boolean;
 };
 
 const ev = (type: string, n = 0) => ({ type, data: { n, text: 'ünïcødé ✂' }, metadata: { requestId: `r${n}` } });
@@ -166,6 +168,26 @@ export const eventLogContract = (name: string, makeHarness: () => LogHarness): v
       await log.append('s-1', [ev('A')], 'no_stream');
       await new Promise((r) => setTimeout(r, 100));
       expect(seen).toEqual([]);
+    });
+
+    it("moves its foreign-write mark for another connection's commit, never for its own", async () => {
+      // An adapter that cannot tell leaves the mark out; the engine then assumes others write.
+      if (harness.foreignWritesUnknown) {
+        expect(log.foreignWriteMark).toBeUndefined();
+        return;
+      }
+      if (log.foreignWriteMark === undefined) throw new Error(`${log.kind} has no foreign-write mark`);
+      const other = await harness.openAnother();
+      others.push(other);
+      const before = log.foreignWriteMark();
+      await log.append('s-1', [ev('A')], 'no_stream');
+      await log.readStream('s-1');
+      expect(log.foreignWriteMark()).toBe(before);
+      await other.append('s-2', [ev('B')], 'no_stream');
+      expect(log.foreignWriteMark()).not.toBe(before);
+      const after = log.foreignWriteMark();
+      await log.append('s-1', [ev('C')], 0);
+      expect(log.foreignWriteMark()).toBe(after);
     });
 
     it('finishes appends already accepted when closed', async () => {
