@@ -137,19 +137,21 @@ export const createEngine = (options: EngineOptions) => {
 
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {
-      const sole = soleWriter();
       const warm = registry.get(slotId) !== undefined;
       // A retry follows a conflict: whatever we knew was wrong, so read the stream.
-      const actor = await activate(slotId, sole && attempt === 0 ? knownState(slotId) : undefined);
+      const known = !warm && attempt === 0 && soleWriter() ? knownState(slotId) : undefined;
+      const actor = await activate(slotId, known);
       reloadFromLog.delete(slotId);
-      // A warm actor may be behind when others write (one restored from the read model is
-      // only ever made while nobody else does); one just read from the stream is not.
-      const mayBeBehind = warm && !sole;
+      // Only an answer that appends nothing rests on the actor being current (an append
+      // proves itself): a cold one is, from the stream or restored while nobody else wrote;
+      // a warm one is while nobody else has written. (The mark is read only when needed:
+      // under load, even this cheap pragma showed in profiles.)
+      const mayBeBehind = () => warm && !soleWriter();
       let events: TimeslotEvent[];
       try {
         events = decide(actor.state(), command, { now: clock.now(), holdMs });
       } catch (error) {
-        if (mayBeBehind && (await isBehindLog(slotId, actor.revision))) {
+        if (mayBeBehind() && (await isBehindLog(slotId, actor.revision))) {
           drop(slotId);
           continue;
         }
@@ -157,7 +159,7 @@ export const createEngine = (options: EngineOptions) => {
         throw error;
       }
       if (events.length === 0) {
-        if (mayBeBehind && (await isBehindLog(slotId, actor.revision))) {
+        if (mayBeBehind() && (await isBehindLog(slotId, actor.revision))) {
           drop(slotId);
           continue;
         }

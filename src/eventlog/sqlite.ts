@@ -100,9 +100,11 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
     .prepare<[number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
     .raw(true);
 
-  // Also hands back what it wrote, as a reader would see it, so the followers can be fed
-  // from the commit instead of reading it back (see createFollowers' wake).
-  const appendOne = db.transaction((p: PendingAppend, written: StoredEvent[]): AppendResult => {
+  // Checks the stream's head, then inserts; hands back what it wrote, as a reader would see
+  // it, so the followers can be fed from the commit instead of reading it back (see
+  // createFollowers' wake). A conflict is found before anything is written, so an append
+  // needs no savepoint of its own: two statements per append saved on every command.
+  const appendOne = (p: PendingAppend, written: StoredEvent[]): AppendResult => {
     const actual = headOf.get(p.streamId)?.revision ?? -1;
     if (!revisionMatches(p.expected, actual)) {
       throw new VersionConflictError(p.streamId, p.expected, actual < 0 ? 'no_stream' : actual);
@@ -110,21 +112,19 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
     const recordedAt = new Date(clock.now()).toISOString();
     let revision = actual;
     let position = 0;
-    const rows: StoredEvent[] = [];
     for (const event of p.events) {
       revision += 1;
       const data = JSON.stringify(event.data);
       const metadata = JSON.stringify(event.metadata ?? {});
       const info = insert.run(p.streamId, revision, event.type, data, metadata, recordedAt);
       position = Number(info.lastInsertRowid);
-      rows.push(toStored([position, p.streamId, revision, event.type, data, metadata, recordedAt]));
+      written.push(toStored([position, p.streamId, revision, event.type, data, metadata, recordedAt]));
     }
-    written.push(...rows);
     return { nextRevision: revision, position };
-  });
+  };
 
-  // Each append runs in its own savepoint inside the batch, so one conflict rolls back only
-  // that append; the batch commits (one fsync) before anyone is told anything.
+  // One transaction per batch: a conflicting append is refused alone, any other error rolls
+  // the whole batch back, and it commits (one fsync) before anyone is told anything.
   const commitBatch = db.transaction((batch: PendingAppend[], written: StoredEvent[]) =>
     batch.map((p): { ok: AppendResult } | { error: unknown } => {
       try {

@@ -25,7 +25,7 @@ import { timeslotRoutes } from './routes/timeslots.js';
 import { webRoutes } from './routes/web.js';
 import { sharedSchemas } from './schemas.js';
 import { securityHeaders } from './security-headers.js';
-import { sessionHook } from './session.js';
+import { createSessions } from './session.js';
 
 // The Fastify app, built from its dependencies and never listening by itself (src/main.ts
 // does), so tests drive the very same app with inject() or over a socket.
@@ -123,16 +123,21 @@ export const buildApp = async (deps: HttpDeps) => {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
+  const limitsOn = settings.rateLimitPerMinute > 0;
   const ctx: RouteContext = {
     ...deps,
     manageTokens: createManageTokens(deps.secrets.sessionSecret),
+    sessions: createSessions({
+      limitNewSessions: limitsOn
+        ? app.createRateLimit({ max: settings.rateLimitPerMinute, timeWindow: 60_000 })
+        : undefined,
+    }),
     ipHolds: createIpHoldLimit({
       max: settings.maxHoldsPerIp,
       availability: engine.models.availability,
       clock: deps.clock,
     }),
   };
-  const limitsOn = settings.rateLimitPerMinute > 0;
   const requireReady = async (): Promise<void> => {
     if (!engine.ready) throw new ApiError(503, 'not_ready', 'starting up: try again shortly', { 'retry-after': '1' });
   };
@@ -143,10 +148,7 @@ export const buildApp = async (deps: HttpDeps) => {
   await app.register(async (api) => {
     api.decorateRequest('clientId', '');
     api.addHook('onRequest', requireReady);
-    api.addHook(
-      'onRequest',
-      sessionHook(limitsOn ? app.createRateLimit({ max: settings.rateLimitPerMinute, timeWindow: 60_000 }) : undefined),
-    );
+    api.addHook('onRequest', ctx.sessions.hook);
     await api.register(timeslotRoutes(ctx));
     await api.register(bookingRoutes(ctx));
   });

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Metrics } from '../metrics.js';
 import type { IpHoldLimit } from './ip-holds.js';
 import type { ManageTokens } from './manage-token.js';
+import type { Sessions } from './session.js';
 
 // What the HTTP layer needs from the rest of the process, passed in (buildApp(deps)) so
 // tests can give it a simulated clock and a temp-file log.
@@ -34,7 +35,7 @@ export type HttpDeps = {
   logger?: Logger;
 };
 
-export type RouteContext = HttpDeps & { manageTokens: ManageTokens; ipHolds: IpHoldLimit };
+export type RouteContext = HttpDeps & { manageTokens: ManageTokens; ipHolds: IpHoldLimit; sessions: Sessions };
 
 export const defaultHttpSettings: HttpSettings = {
   salonTz: 'Europe/London',

@@ -5,7 +5,6 @@ import { slotIdOfStream, stylistSlug } from '../../machines/index.js';
 import { type SlotSummary, slotsBetween } from '../../projections/index.js';
 import type { RouteContext } from './context.js';
 import { bearerOf, ownerTokenMatches } from './owner-auth.js';
-import { sessionOf } from './session.js';
 import { parseRange } from './time-range.js';
 import { ownerSlot, publicSlot } from './views.js';
 
@@ -213,7 +212,7 @@ export const liveRoutes =
       const query = stringQuery(request);
       return {
         socket,
-        viewer: owner ? undefined : sessionOf(request),
+        viewer: owner ? undefined : ctx.sessions.of(request),
         owner,
         alive: true,
         query,

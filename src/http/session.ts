@@ -20,28 +20,52 @@ const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
 type RateCheck = (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded?: boolean; ttl?: number }>;
 
-/** The client id of a request's valid session cookie, if it has one. */
-export const sessionOf = (request: FastifyRequest): string | undefined => {
-  const raw = request.cookies[SESSION_COOKIE];
-  if (raw === undefined) return undefined;
-  const { valid, value } = request.unsignCookie(raw);
-  return valid && value !== null && SESSION_ID.test(value) ? value : undefined;
-};
+const COOKIE_OPTIONS = {
+  httpOnly: true,
+  sameSite: 'lax',
+  secure: 'auto',
+  path: '/',
+  maxAge: SESSION_DAYS * 86_400,
+} as const;
 
 /**
- * onRequest hook: reuse the session or start one. New sessions are rate limited per IP,
- * because dropping the cookie is how a hoarder would get around the per-client hold cap.
+ * One app's sessions: `of` reads a request's valid session, `hook` (onRequest) reuses it or
+ * starts one. New sessions are rate limited per IP, because dropping the cookie is how a
+ * hoarder would get around the per-client hold cap.
+ *
+ * Checking a signature is an HMAC, and a client sends the same cookie on every request, so
+ * the signed values this app has issued or verified are remembered (bounded, oldest out):
+ * a hit is the exact string that already passed, under this app's secret. Per app, not per
+ * module: apps with different secrets (tests run several) must not vouch for each other.
  */
-export const sessionHook =
-  (limitNewSessions?: RateCheck) =>
-  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const existing = sessionOf(request);
+export const createSessions = (options: { limitNewSessions?: RateCheck | undefined; remember?: number } = {}) => {
+  const remember = options.remember ?? 10_000;
+  const known = new Map<string, string>();
+  const keep = (signed: string, id: string): void => {
+    if (known.size >= remember) known.delete(known.keys().next().value ?? '');
+    known.set(signed, id);
+  };
+
+  /** The client id of a request's valid session cookie, if it has one. */
+  const of = (request: FastifyRequest): string | undefined => {
+    const raw = request.cookies[SESSION_COOKIE];
+    if (raw === undefined) return undefined;
+    const seen = known.get(raw);
+    if (seen !== undefined) return seen;
+    const { valid, value } = request.unsignCookie(raw);
+    if (!valid || value === null || !SESSION_ID.test(value)) return undefined;
+    keep(raw, value);
+    return value;
+  };
+
+  const hook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const existing = of(request);
     if (existing !== undefined) {
       request.clientId = existing;
       return;
     }
-    if (limitNewSessions !== undefined) {
-      const limit = await limitNewSessions(request);
+    if (options.limitNewSessions !== undefined) {
+      const limit = await options.limitNewSessions(request);
       if (!limit.isAllowed && limit.isExceeded === true) {
         const retry = String(Math.ceil((limit.ttl ?? 60_000) / 1_000));
         throw new ApiError(429, 'rate_limited', 'too many new sessions from your network; try again shortly', {
@@ -51,12 +75,12 @@ export const sessionHook =
     }
     const id = randomToken(16);
     request.clientId = id;
-    reply.setCookie(SESSION_COOKIE, id, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: 'auto',
-      path: '/',
-      maxAge: SESSION_DAYS * 86_400,
-    });
+    const signed = reply.signCookie(id);
+    keep(signed, id);
+    reply.setCookie(SESSION_COOKIE, signed, COOKIE_OPTIONS);
   };
+
+  return { of, hook };
+};
+
+export type Sessions = ReturnType<typeof createSessions>;

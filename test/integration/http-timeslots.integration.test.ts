@@ -299,6 +299,26 @@ describe('many clients at once', () => {
 });
 
 describe('identity is the signed session, nothing else', () => {
+  it('vouches only for sessions under its own secret, even ones another app has just issued and checked', async () => {
+    const other = await appRig({ sessionSecret: 'another-salon-secret-0123456789abcdef' });
+    try {
+      const there = other.client();
+      expect((await there.post(`/api/timeslots/${slotIdAt(2)}/reserve`)).statusCode).toBe(200);
+      expect((await there.post(`/api/timeslots/${slotIdAt(2)}/cancel`)).statusCode).toBe(200); // checked there
+      const here = await r.app.inject({
+        method: 'POST',
+        url: `/api/timeslots/${slotIdAt(2)}/reserve`,
+        headers: { cookie: there.cookie ?? '' },
+      });
+      expect(here.statusCode).toBe(200);
+      const issued = String(here.headers['set-cookie']).split(';')[0];
+      expect(issued).toMatch(/^hf_session=/);
+      expect(issued).not.toBe(there.cookie);
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('treats a forged or tampered cookie as no session: a new one, with no power over the old holds', async () => {
     const a = r.client();
     await a.post(`/api/timeslots/${slotIdAt(2)}/reserve`);

@@ -53,6 +53,7 @@ export const appRig = async (
     settings?: Partial<HttpSettings>;
     slots?: OpenSlotInput[];
     logger?: Logger;
+    sessionSecret?: string;
   } = {},
 ): Promise<AppRig> => {
   const rig = await sqliteRig(options.engine);
@@ -62,7 +63,7 @@ export const appRig = async (
     engine: rig.engine,
     clock: rig.clock,
     metrics: createMetrics(),
-    secrets: { ownerToken: OWNER_TOKEN, sessionSecret: SESSION_SECRET },
+    secrets: { ownerToken: OWNER_TOKEN, sessionSecret: options.sessionSecret ?? SESSION_SECRET },
     settings: { ...defaultHttpSettings, rateLimitPerMinute: 0, ...options.settings },
     ...(options.logger !== undefined && { logger: options.logger }),
   });
