@@ -58,26 +58,37 @@ export const createSessions = (options: { limitNewSessions?: RateCheck | undefin
     return value;
   };
 
-  const hook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const existing = of(request);
-    if (existing !== undefined) {
-      request.clientId = existing;
-      return;
-    }
-    if (options.limitNewSessions !== undefined) {
-      const limit = await options.limitNewSessions(request);
-      if (!limit.isAllowed && limit.isExceeded === true) {
-        const retry = String(Math.ceil((limit.ttl ?? 60_000) / 1_000));
-        throw new ApiError(429, 'rate_limited', 'too many new sessions from your network; try again shortly', {
-          'retry-after': retry,
-        });
-      }
-    }
+  const start = (request: FastifyRequest, reply: FastifyReply): void => {
     const id = randomToken(16);
     request.clientId = id;
     const signed = reply.signCookie(id);
     keep(signed, id);
     reply.setCookie(SESSION_COOKIE, signed, COOKIE_OPTIONS);
+  };
+
+  const startLimited = async (request: FastifyRequest, reply: FastifyReply, limit: RateCheck): Promise<void> => {
+    const verdict = await limit(request);
+    if (!verdict.isAllowed && verdict.isExceeded === true) {
+      const retry = String(Math.ceil((verdict.ttl ?? 60_000) / 1_000));
+      throw new ApiError(429, 'rate_limited', 'too many new sessions from your network; try again shortly', {
+        'retry-after': retry,
+      });
+    }
+    start(request, reply);
+  };
+
+  // A callback hook, not an async one: a returning client (most requests) costs no promise.
+  const hook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    const existing = of(request);
+    if (existing !== undefined) {
+      request.clientId = existing;
+      done();
+    } else if (options.limitNewSessions === undefined) {
+      start(request, reply);
+      done();
+    } else {
+      startLimited(request, reply, options.limitNewSessions).then(() => done(), done);
+    }
   };
 
   return { of, hook };
