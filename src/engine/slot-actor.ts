@@ -93,7 +93,17 @@ export const restoreSlotActor = (
 ): SlotActor => {
   const { status, ...context } = from.state;
   if (status === 'reserved') throw new Error(`slot ${slotId}: a held slot is rebuilt from its stream`);
-  const snapshot = machine.resolveState({ value: status, context });
+  // In persisted form, as XState restores a saved snapshot: the actor keeps its options for
+  // life, so this is what a restored slot carries (a resolved snapshot was ~0.8 KB more).
+  const snapshot = {
+    status: 'active' as const,
+    output: undefined,
+    error: undefined,
+    value: status,
+    context,
+    children: {},
+    historyValue: {},
+  };
   const actor: XActor<Machine> = createActor(machine, { clock, snapshot });
   actor.on('holdDeadlinePassed', (event) => onDeadline(slotId, event.holdId));
   actor.start();
