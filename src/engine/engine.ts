@@ -131,9 +131,10 @@ export const createEngine = (options: EngineOptions) => {
   // itself (the expected revision); a refusal or a "nothing to do" does not, so before we
   // give one from a warm actor we check the stream has not moved since the actor last saw it.
   // (Only the head is read, and only once another writer has been seen: under a stampede
-  // on one slot every refusal pays for it.)
+  // on one slot every refusal pays for it. The mark is read only here and at cold
+  // activation: under load even this cheap pragma showed in profiles.)
   const isBehindLog = async (slotId: string, revision: number): Promise<boolean> =>
-    (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
+    !soleWriter() && (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
 
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {
@@ -142,16 +143,11 @@ export const createEngine = (options: EngineOptions) => {
       const known = !warm && attempt === 0 && soleWriter() ? knownState(slotId) : undefined;
       const actor = await activate(slotId, known);
       reloadFromLog.delete(slotId);
-      // Only an answer that appends nothing rests on the actor being current (an append
-      // proves itself): a cold one is, from the stream or restored while nobody else wrote;
-      // a warm one is while nobody else has written. (The mark is read only when needed:
-      // under load, even this cheap pragma showed in profiles.)
-      const mayBeBehind = () => warm && !soleWriter();
       let events: TimeslotEvent[];
       try {
         events = decide(actor.state(), command, { now: clock.now(), holdMs });
       } catch (error) {
-        if (mayBeBehind() && (await isBehindLog(slotId, actor.revision))) {
+        if (warm && (await isBehindLog(slotId, actor.revision))) {
           drop(slotId);
           continue;
         }
@@ -159,7 +155,7 @@ export const createEngine = (options: EngineOptions) => {
         throw error;
       }
       if (events.length === 0) {
-        if (mayBeBehind() && (await isBehindLog(slotId, actor.revision))) {
+        if (warm && (await isBehindLog(slotId, actor.revision))) {
           drop(slotId);
           continue;
         }
