@@ -20,7 +20,6 @@ import {
   type ReadModels,
   slotHistory,
   slotStateAt,
-  writeStateOf,
 } from '../../projections/index.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
@@ -30,6 +29,7 @@ import { createMailboxes } from './mailbox.js';
 import { type OpenSlotInput, openSlots, precheckOpen, type OpenOutcome as SlotOpenOutcome } from './open-slots.js';
 import { type CommittedListener, createProjector } from './projector.js';
 import { createActorRegistry } from './registry.js';
+import { createSoleWriter } from './sole-writer.js';
 
 export type EngineOptions = {
   log: EventLog;
@@ -101,20 +101,7 @@ export const createEngine = (options: EngineOptions) => {
   });
   const { activate, drop } = registry;
 
-  // ---- the sole-writer path ---------------------------------------------------------------
-  // While no other writer has committed since start-up (the log's foreign-write mark has not
-  // moved), every fact in the log went through this process, so its actors and read models
-  // are the whole truth: a cold slot's actor is restored from its read-model summary instead
-  // of a stream read (an unknown id is then "no such slot" without touching the log), and a
-  // refusal from a warm actor needs no look at the stream's head. The first foreign commit
-  // (a second process on the same SQLite file) ends this for the life of the process: from
-  // then on actors come from their streams and refusals check the head, as they always did.
-  let soleMark: number | undefined;
-  const soleWriter = (): boolean => soleMark !== undefined && log.foreignWriteMark?.() === soleMark;
-  /** Slots whose last append failed in doubt: their next actor comes from the log itself. */
-  const reloadFromLog = new Set<string>();
-  const knownState = (slotId: string) =>
-    reloadFromLog.has(slotId) ? undefined : writeStateOf(models.availability.slots.get(slotId));
+  const sole = createSoleWriter(log, models.availability);
 
   // ---- the command cycle: decide → append → apply → project → answer ----------------------
 
@@ -134,15 +121,15 @@ export const createEngine = (options: EngineOptions) => {
   // on one slot every refusal pays for it. The mark is read only here and at cold
   // activation: under load even this cheap pragma showed in profiles.)
   const isBehindLog = async (slotId: string, revision: number): Promise<boolean> =>
-    !soleWriter() && (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
+    !sole.alone() && (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
 
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {
       const warm = registry.get(slotId) !== undefined;
       // A retry follows a conflict: whatever we knew was wrong, so read the stream.
-      const known = !warm && attempt === 0 && soleWriter() ? knownState(slotId) : undefined;
+      const known = !warm && attempt === 0 ? sole.knownState(slotId) : undefined;
       const actor = await activate(slotId, known);
-      reloadFromLog.delete(slotId);
+      sole.loaded(slotId);
       let events: TimeslotEvent[];
       try {
         events = decide(actor.state(), command, { now: clock.now(), holdMs });
@@ -175,7 +162,7 @@ export const createEngine = (options: EngineOptions) => {
         // the event landed: in both cases this actor's view can no longer be trusted, nor
         // the read model's (it may lack an event that did land).
         drop(slotId);
-        reloadFromLog.add(slotId);
+        sole.distrust(slotId);
         if (isVersionConflict(error) && attempt < CONFLICT_RETRIES) continue;
         if (isVersionConflict(error)) {
           throw new EngineError('busy', 'this timeslot is changing fast, try again', { cause: error });
@@ -263,7 +250,7 @@ export const createEngine = (options: EngineOptions) => {
       if (state !== 'created') throw new Error(`engine cannot start from ${state}`);
       state = 'replaying';
       // Taken before the replay reads anything: a commit from elsewhere during it moves the mark.
-      soleMark = log.foreignWriteMark?.();
+      sole.begin();
       await projector.start();
       projector.onCommitted(followOthers);
       state = 'starting';

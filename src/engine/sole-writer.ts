@@ -1,0 +1,32 @@
+import type { SlotState } from '../../machines/index.js';
+import { type Availability, writeStateOf } from '../../projections/index.js';
+import type { EventLog } from '../eventlog/port.js';
+
+// While no other writer has committed since start-up (the log's foreign-write mark has not
+// moved), every fact in the log went through this process, so its actors and read models
+// are the whole truth: a cold slot's actor can be restored from its read-model summary
+// instead of a stream read (an unknown id is then "no such slot" without touching the log),
+// and a refusal from a warm actor needs no look at the stream's head. The first foreign
+// commit (a second process on the same SQLite file) ends this for the life of the process:
+// from then on actors come from their streams and refusals check the head.
+
+export type SoleWriter = ReturnType<typeof createSoleWriter>;
+
+export const createSoleWriter = (log: Pick<EventLog, 'foreignWriteMark'>, availability: Availability) => {
+  let mark: number | undefined;
+  /** Slots whose last append failed in doubt: their next actor comes from the log itself. */
+  const reloadFromLog = new Set<string>();
+  const alone = (): boolean => mark !== undefined && log.foreignWriteMark?.() === mark;
+  return {
+    /** Takes the mark; call before the start-up replay reads anything. */
+    begin: (): void => {
+      mark = log.foreignWriteMark?.();
+    },
+    alone,
+    /** What a cold slot's actor may be restored from, or undefined: read its stream. */
+    knownState: (slotId: string): { state: SlotState; revision: number } | undefined =>
+      alone() && !reloadFromLog.has(slotId) ? writeStateOf(availability.slots.get(slotId)) : undefined,
+    distrust: (slotId: string): void => void reloadFromLog.add(slotId),
+    loaded: (slotId: string): void => void reloadFromLog.delete(slotId),
+  };
+};
