@@ -11,12 +11,19 @@ export type Availability = {
   byDay: DayIndex;
   /** clientId → slotIds the client holds (holds may have lapsed; check the deadline). */
   holdsByClient: Map<string, Set<string>>;
+  /**
+   * slotIds with a hold, in the order those holds were taken. A restart re-arms (or
+   * expires) holds in this order, so holds with the same deadline lapse in the same order
+   * as they would have in a process that never stopped; `reservedAt` alone ties.
+   */
+  heldInOrder: Set<string>;
 };
 
 export const createAvailability = (): Availability => ({
   slots: new Map(),
   byDay: new Map(),
   holdsByClient: new Map(),
+  heldInOrder: new Set(),
 });
 
 export const applyToAvailability = (
@@ -38,11 +45,13 @@ export const applyToAvailability = (
     const held = model.holdsByClient.get(before.hold.clientId);
     held?.delete(slotId);
     if (held?.size === 0) model.holdsByClient.delete(before.hold.clientId);
+    model.heldInOrder.delete(slotId);
   }
   if (after.hold && after.hold.holdId !== before?.hold?.holdId) {
     const held = model.holdsByClient.get(after.hold.clientId) ?? new Set<string>();
     held.add(slotId);
     model.holdsByClient.set(after.hold.clientId, held);
+    model.heldInOrder.add(slotId);
   }
 };
 
@@ -75,14 +84,12 @@ export const liveHoldsOf = (model: Availability, clientId: string, now: number):
   return out;
 };
 
-/** Every slot with a hold in the log, lapsed or not (start-up expires or re-arms each). */
+/** Every slot with a hold in the log, lapsed or not, in the order the holds were taken. */
 export const heldSlots = (model: Availability): SlotSummary[] => {
   const out: SlotSummary[] = [];
-  for (const ids of model.holdsByClient.values()) {
-    for (const id of ids) {
-      const slot = model.slots.get(id);
-      if (slot?.hold) out.push(slot);
-    }
+  for (const id of model.heldInOrder) {
+    const slot = model.slots.get(id);
+    if (slot?.hold) out.push(slot);
   }
   return out;
 };

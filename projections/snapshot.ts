@@ -14,7 +14,7 @@ import { internStylist, type SlotSummary } from './slot-summary.js';
 // Only what a fold cannot cheaply re-derive is kept: the day indexes, the booking's slot
 // facts and the interned names are rebuilt here, in the order the fold would have built them.
 
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 /** The log event the models were folded up to, to recognise that log again. */
 export type SnapshotMark = { position: number; streamId: string; revision: number; recordedAt: string };
@@ -27,6 +27,8 @@ export type ReadModelsSnapshot = {
   /** In the availability model's own (first-opened) order. */
   slots: SlotSummary[];
   holdsByClient: Array<[clientId: string, slotIds: string[]]>;
+  /** Held slotIds in the order the holds were taken. */
+  heldInOrder: string[];
   /** In the order they were booked. */
   bookings: BookingRecord[];
   holdOutcomes: Array<[slotId: string, outcomes: HoldOutcomes]>;
@@ -43,13 +45,19 @@ export const encodeModels = (models: ReadModels, fold: string, mark: SnapshotMar
     mark,
     slots: [...availability.slots.values()],
     holdsByClient: [...availability.holdsByClient].map(([client, ids]) => [client, [...ids]]),
+    heldInOrder: [...availability.heldInOrder],
     bookings: [...bookings.byId.values()],
     holdOutcomes: [...holdOutcomes],
   };
 };
 
 const decodeAvailability = (snapshot: ReadModelsSnapshot): Availability => {
-  const availability: Availability = { slots: new Map(), byDay: new Map(), holdsByClient: new Map() };
+  const availability: Availability = {
+    slots: new Map(),
+    byDay: new Map(),
+    holdsByClient: new Map(),
+    heldInOrder: new Set(snapshot.heldInOrder),
+  };
   for (const slot of snapshot.slots) {
     const summary: SlotSummary = { ...slot, stylist: internStylist(slot.stylist) };
     availability.slots.set(summary.slotId, summary);

@@ -47,6 +47,7 @@ describe('the snapshot file on a real SQLite log', () => {
       expect(restored.models.position).toBe(position);
       expect([...restored.models.availability.slots]).toEqual([...availability.slots]);
       expect([...restored.models.availability.holdsByClient]).toEqual([...availability.holdsByClient]);
+      expect([...restored.models.availability.heldInOrder]).toEqual([...availability.heldInOrder]);
       expect([...restored.models.bookings.byId]).toEqual([...bookings.byId]);
       expect([...restored.models.holdOutcomes]).toEqual([...holdOutcomes]);
       await restored.stop();

@@ -86,6 +86,7 @@ const modelsOf = ({ models }: Engine) => {
     slots: listed(models.availability.slots),
     slotsByDay: listed(models.availability.byDay),
     holdsByClient: listed(models.availability.holdsByClient),
+    heldInOrder: [...models.availability.heldInOrder],
     bookings: listed(models.bookings.byId),
     bookingsByDay: listed(models.bookings.byDay),
     slotInfo: listed(models.bookings.slotInfo),
@@ -130,6 +131,26 @@ const expectSameEnding = async (
   await subject.engine.stop();
   await ref.engine.stop();
 };
+
+describe('restart with holds that share a deadline', () => {
+  it('expires them in the order they were taken, as a process that never stopped would', async () => {
+    // Clients a, b, a reserve in one instant: grouped by client the order would be 4, 6, 5.
+    const run = await opened();
+    const reserves: Op[] = [
+      { kind: 'reserve', client: 'a', slot: SLOTS[0] as string },
+      { kind: 'reserve', client: 'b', slot: SLOTS[1] as string },
+      { kind: 'reserve', client: 'a', slot: SLOTS[2] as string },
+    ];
+    for (const op of reserves) expect(await apply(run.engine, run.clock, op)).toBe('ok');
+    await run.engine.stop();
+    run.engine = await boot(run.store, run.clock, run.ids);
+    expect([...run.engine.models.availability.heldInOrder]).toEqual(SLOTS);
+    await apply(run.engine, run.clock, { kind: 'advance', ms: 181_000 });
+    const expired = run.store.all.filter((e) => e.type === 'ReservationExpired').map((e) => e.streamId);
+    expect(expired).toEqual(SLOTS.map((id) => `timeslot-${id}`));
+    await run.engine.stop();
+  });
+});
 
 describe('restart at any point (property c)', () => {
   it('reproduces states, read models and deadlines, then behaves as if it never stopped', async () => {
