@@ -1,4 +1,6 @@
+import { fdatasync, fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createSqliteLog } from '../../src/eventlog/sqlite.js';
@@ -16,7 +18,7 @@ eventLogContract('sqlite (file)', () => {
 });
 
 describe('sqlite log specifics', () => {
-  it('runs in WAL mode with synchronous=FULL and survives reopening', async () => {
+  it('runs in WAL mode and survives reopening', async () => {
     const dir = tempDir();
     const path = join(dir.path, 'nested', 'events.db');
     const log = createSqliteLog({ path });
@@ -24,6 +26,8 @@ describe('sqlite log specifics', () => {
     await log.close();
     const raw = new Database(path);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    // NORMAL: the sync after each commit is ours, off the event loop (see the next tests).
+    expect(raw.pragma('synchronous', { simple: true })).toBe(1);
     raw.close();
     const reopened = createSqliteLog({ path });
     expect((await reopened.readStream('s-1'))[0]?.data).toEqual({ a: 1 });
@@ -46,5 +50,103 @@ describe('sqlite log specifics', () => {
     raw.close();
     await log.close();
     dir.remove();
+  });
+
+  /** A log whose WAL syncs wait until the test lets each one go (or fail). */
+  const heldSyncs = () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.db');
+    const waiting: Array<(error: Error | null) => void> = [];
+    const log = createSqliteLog({ path, syncWal: (_fd, done) => waiting.push(done) });
+    const raw = new Database(path, { readonly: true });
+    const commits = () => raw.pragma('data_version', { simple: true }) as number;
+    const settled = <T>(promise: Promise<T>) => {
+      const state = { done: false };
+      promise.then(
+        () => (state.done = true),
+        () => (state.done = true),
+      );
+      return state;
+    };
+    const cleanup = async () => {
+      raw.close();
+      await log.close();
+      dir.remove();
+    };
+    return { log, waiting, commits, settled, cleanup };
+  };
+
+  it('acknowledges an append, and feeds it to subscribers, only once the WAL sync after its commit returns', async () => {
+    const { log, waiting, commits, settled, cleanup } = heldSyncs();
+    const seen: string[] = [];
+    const subscription = log.subscribe({ fromPosition: 0, onEvent: (e) => void seen.push(e.streamId) });
+    await subscription.caughtUp;
+    const before = commits();
+    const first = log.append('s-1', [{ type: 'A', data: {} }], 'no_stream');
+    const firstState = settled(first);
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(commits()).toBe(before + 1); // committed: other readers of the file may see it ...
+    expect(waiting).toHaveLength(1);
+    expect(firstState.done).toBe(false); // ... but nobody is told until it is durable
+    expect(seen).toEqual([]);
+
+    // Appends that arrive while that sync is out wait for it, then go into one commit.
+    const more = ['s-2', 's-3', 's-4'].map((s) => log.append(s, [{ type: 'A', data: {} }], 'no_stream'));
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(commits()).toBe(before + 1);
+    waiting.shift()?.(null);
+    await first;
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(seen).toEqual(['s-1']);
+    expect(commits()).toBe(before + 2);
+    expect(waiting).toHaveLength(1);
+    expect(more.map(settled).some((s) => s.done)).toBe(false);
+    waiting.shift()?.(null);
+    await Promise.all(more);
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(seen).toEqual(['s-1', 's-2', 's-3', 's-4']);
+    subscription.close();
+    await cleanup();
+  });
+
+  it('syncs the WAL file itself, once per commit', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.db');
+    const synced: number[] = [];
+    const log = createSqliteLog({
+      path,
+      syncWal: (fd, done) => {
+        synced.push(fstatSync(fd).ino);
+        fdatasync(fd, done);
+      },
+    });
+    await Promise.all([1, 2, 3].map((i) => log.append(`s-${i}`, [{ type: 'A', data: {} }], 'no_stream')));
+    await log.append('s-4', [{ type: 'A', data: {} }], 'no_stream');
+    expect(synced).toEqual([statSync(`${path}-wal`).ino, statSync(`${path}-wal`).ino]);
+    await log.close();
+    dir.remove();
+  });
+
+  it('after a failed WAL sync, refuses the appends it covered and every later one', async () => {
+    const { log, waiting, settled, cleanup } = heldSyncs();
+    const seen: string[] = [];
+    const subscription = log.subscribe({ fromPosition: 0, onEvent: (e) => void seen.push(e.streamId) });
+    await subscription.caughtUp;
+    const doomed = log.append('s-1', [{ type: 'A', data: {} }], 'no_stream');
+    for (let i = 0; i < 5; i += 1) await turn();
+    const queued = log.append('s-2', [{ type: 'A', data: {} }], 'no_stream'); // waits for that sync
+    const queuedState = settled(queued);
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(queuedState.done).toBe(false);
+    waiting.shift()?.(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await expect(doomed).rejects.toThrow(/syncing the WAL failed/);
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(waiting).toHaveLength(0); // the queued append was never committed
+    await expect(queued).rejects.toThrow(/syncing the WAL failed/);
+    await expect(log.append('s-3', [{ type: 'A', data: {} }], 'no_stream')).rejects.toThrow(/syncing the WAL failed/);
+    for (let i = 0; i < 5; i += 1) await turn();
+    expect(seen).toEqual([]);
+    subscription.close();
+    await cleanup();
   });
 });
