@@ -2,6 +2,7 @@ import type { SnapshotFrom } from 'xstate';
 import { validateCustomer } from './customer.js';
 import { DomainError } from './errors.js';
 import type { TimeslotEvent } from './events.js';
+import { isoTime } from './iso-time.js';
 import { slotIdFor, stylistSlug } from './slot-id.js';
 import type { TimeslotContext, TimeslotMachine } from './timeslot.machine.js';
 
@@ -33,8 +34,6 @@ export const stateOf = (snapshot: SnapshotFrom<TimeslotMachine>): SlotState => (
 
 export const initialSlotState: SlotState = { status: 'unopened', slot: null, hold: null, booking: null };
 
-const iso = (epochMs: number): string => new Date(epochMs).toISOString();
-
 const holdIsLive = (state: SlotState, now: number): boolean =>
   state.status === 'reserved' && state.hold !== null && now < state.hold.expiresAt;
 
@@ -48,7 +47,7 @@ const expireLapsedHold = (state: SlotState, now: number): TimeslotEvent[] =>
     ? [
         {
           type: 'ReservationExpired',
-          data: { holdId: state.hold.holdId, clientId: state.hold.clientId, expiredAt: iso(now) },
+          data: { holdId: state.hold.holdId, clientId: state.hold.clientId, expiredAt: isoTime(now) },
         },
       ]
     : [];
@@ -79,8 +78,8 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
           data: {
             holdId: command.holdId,
             clientId: command.clientId,
-            reservedAt: iso(now),
-            expiresAt: iso(now + ctx.holdMs),
+            reservedAt: isoTime(now),
+            expiresAt: isoTime(now + ctx.holdMs),
           },
         },
       ];
@@ -100,7 +99,7 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
             holdId: hold.holdId,
             clientId: command.clientId,
             customer,
-            bookedAt: iso(now),
+            bookedAt: isoTime(now),
           },
         },
       ];
@@ -111,7 +110,7 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
       return [
         {
           type: 'ReservationCancelled',
-          data: { holdId: hold.holdId, clientId: hold.clientId, cancelledAt: iso(now), by: 'client' },
+          data: { holdId: hold.holdId, clientId: hold.clientId, cancelledAt: isoTime(now), by: 'client' },
         },
       ];
     }
@@ -134,20 +133,20 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
                   data: {
                     holdId: state.hold.holdId,
                     clientId: state.hold.clientId,
-                    cancelledAt: iso(now),
+                    cancelledAt: isoTime(now),
                     by: 'owner',
                   },
                 },
               ]
             : expireLapsedHold(state, now);
       const reason = command.reason === undefined ? {} : { reason: command.reason };
-      return [...endHold, { type: 'TimeslotClosed', data: { closedAt: iso(now), ...reason } }];
+      return [...endHold, { type: 'TimeslotClosed', data: { closedAt: isoTime(now), ...reason } }];
     }
 
     case 'reopen':
       if (state.status === 'available') return [];
       if (state.status !== 'closed') throw new DomainError('not_closed', 'this timeslot is not closed');
-      return [{ type: 'TimeslotReopened', data: { reopenedAt: iso(now) } }];
+      return [{ type: 'TimeslotReopened', data: { reopenedAt: isoTime(now) } }];
 
     case 'cancelBooking': {
       const booking = state.status === 'booked' ? state.booking : null;
@@ -158,7 +157,7 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
       return [
         {
           type: 'BookingCancelled',
-          data: { bookingId: booking.bookingId, cancelledAt: iso(now), by: command.by, ...reason },
+          data: { bookingId: booking.bookingId, cancelledAt: isoTime(now), by: command.by, ...reason },
         },
       ];
     }
@@ -207,7 +206,7 @@ const decideOpen = (
   return [
     {
       type: 'TimeslotOpened',
-      data: { slotId, stylist: name, startTime: iso(startsAt), endTime: iso(endsAt), openedAt: iso(now) },
+      data: { slotId, stylist: name, startTime: isoTime(startsAt), endTime: isoTime(endsAt), openedAt: isoTime(now) },
     },
   ];
 };

@@ -1,12 +1,11 @@
 import type { Static } from 'typebox';
+import { isoTime } from '../../machines/index.js';
 import type { BookingRecord, ReadModels, SlotSummary } from '../../projections/index.js';
 import { holdIsLive } from '../../projections/index.js';
 import type { PublicSlot } from './schemas.js';
 
 // How a slot looks to whom. A client sees its own hold or booking as its own, and every
 // other taken slot only as "unavailable": never who holds it, never a customer's details.
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const secondsLeft = (expiresAt: number, now: number): number =>
   Math.max(0, Math.ceil((expiresAt - now) / 1_000));
@@ -17,8 +16,8 @@ export type PublicSlotView = Static<typeof PublicSlot>;
 export const publicSlot = (slot: SlotSummary, viewer: string | undefined, now: number): PublicSlotView => {
   const base = {
     id: slot.slotId,
-    start_time: iso(slot.startsAt),
-    end_time: iso(slot.endsAt),
+    start_time: isoTime(slot.startsAt),
+    end_time: isoTime(slot.endsAt),
     stylist: slot.stylist,
     version: slot.revision,
   };
@@ -29,7 +28,7 @@ export const publicSlot = (slot: SlotSummary, viewer: string | undefined, now: n
         ...base,
         status: 'reserved',
         yours: true,
-        expires_at: iso(expiresAt),
+        expires_at: isoTime(expiresAt),
         seconds_left: secondsLeft(expiresAt, now),
       };
     }
@@ -52,13 +51,13 @@ export const bookingView = (booking: BookingRecord, options: BookingViewOptions)
   reference: booking.bookingId,
   slot_id: booking.slotId,
   stylist: booking.stylist,
-  start_time: iso(booking.startsAt),
-  end_time: iso(booking.endsAt),
+  start_time: isoTime(booking.startsAt),
+  end_time: isoTime(booking.endsAt),
   status: booking.status,
   customer: booking.customer,
-  booked_at: iso(booking.bookedAt),
-  ...(booking.cancelledAt !== undefined && { cancelled_at: iso(booking.cancelledAt) }),
-  cancellable_until: iso(booking.startsAt - options.cancelCutoffMs),
+  booked_at: isoTime(booking.bookedAt),
+  ...(booking.cancelledAt !== undefined && { cancelled_at: isoTime(booking.cancelledAt) }),
+  cancellable_until: isoTime(booking.startsAt - options.cancelCutoffMs),
   ...(options.manageToken !== undefined && { manage_token: options.manageToken }),
 });
 
@@ -68,16 +67,16 @@ export const ownerSlot = (slot: SlotSummary, models: ReadModels, now: number) =>
   const booking = slot.booking === null ? undefined : models.bookings.byId.get(slot.booking.bookingId);
   return {
     id: slot.slotId,
-    start_time: iso(slot.startsAt),
-    end_time: iso(slot.endsAt),
+    start_time: isoTime(slot.startsAt),
+    end_time: isoTime(slot.endsAt),
     stylist: slot.stylist,
     status: slot.status === 'reserved' && !live ? ('available' as const) : slot.status,
     hold:
       live && slot.hold !== null
         ? {
             client: slot.hold.clientId,
-            reserved_at: iso(slot.hold.reservedAt),
-            expires_at: iso(slot.hold.expiresAt),
+            reserved_at: isoTime(slot.hold.reservedAt),
+            expires_at: isoTime(slot.hold.expiresAt),
             seconds_left: secondsLeft(slot.hold.expiresAt, now),
           }
         : null,
@@ -86,7 +85,7 @@ export const ownerSlot = (slot: SlotSummary, models: ReadModels, now: number) =>
         ? null
         : {
             reference: slot.booking.bookingId,
-            booked_at: iso(slot.booking.bookedAt),
+            booked_at: isoTime(slot.booking.bookedAt),
             ...(booking !== undefined && { customer: booking.customer }),
           },
     version: slot.revision,

@@ -47,11 +47,31 @@ describe('GET /api/timeslots', () => {
       yours: false,
     });
     const cookie = String(res.headers['set-cookie']);
-    expect(cookie).toMatch(/^hf_session=[^;]+\.[^;]+;/); // value.signature
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Lax');
+    // value.signature, 30 days, the whole site, out of scripts' reach, not sent cross-site
+    expect(cookie).toMatch(/^hf_session=[^;]+\.[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/);
     // The session is kept: no new cookie on the next request.
     expect((await a.get('/api/timeslots')).headers['set-cookie']).toBeUndefined();
+  });
+
+  it('marks the session cookie Secure when the client came over HTTPS (behind a trusted proxy)', async () => {
+    const proxied = await appRig({ settings: { trustProxy: true } });
+    try {
+      const over = (proto: string) =>
+        proxied.app.inject({ method: 'GET', url: '/api/timeslots', headers: { 'x-forwarded-proto': proto } });
+      const https = String((await over('https')).headers['set-cookie']);
+      expect(https).toMatch(/^hf_session=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+      expect(String((await over('http')).headers['set-cookie'])).not.toContain('Secure');
+      // The value comes back as it was signed (the text is URI-encoded, as a cookie parser expects).
+      const returning = await proxied.app.inject({
+        method: 'GET',
+        url: '/api/timeslots',
+        headers: { 'x-forwarded-proto': 'https', cookie: https.split(';')[0] ?? '' },
+      });
+      expect(returning.statusCode).toBe(200);
+      expect(returning.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await proxied.dispose();
+    }
   });
 
   it('hides another client’s hold, shows it as unavailable with include=all, and never says who holds it', async () => {

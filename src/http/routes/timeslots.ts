@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isDomainError } from '../../../machines/index.js';
+import { isDomainError, isoTime } from '../../../machines/index.js';
 import { liveHoldsOf, slotsBetween } from '../../../projections/index.js';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
@@ -118,7 +118,7 @@ export const timeslotRoutes =
         return {
           message: 'Timeslot reserved: complete your booking before it expires.',
           timeslot: publicSlot(slot, request.clientId, now),
-          expires_at: new Date(expiresAt).toISOString(),
+          expires_at: isoTime(expiresAt),
           seconds_left: secondsLeft(expiresAt, now),
         };
       },
