@@ -46,7 +46,12 @@ export type EngineOptions = {
   models?: ReadModels;
 };
 
-export type CommandMeta = { actor: Actor; requestId?: string };
+export type CommandMeta = {
+  actor: Actor;
+  requestId?: string;
+  /** When the request was received (`performance.now()`); lets one log check serve many. */
+  receivedAt?: number;
+};
 
 export type CommandResult = {
   /** The slot after the command (write model). */
@@ -120,21 +125,21 @@ export const createEngine = (options: EngineOptions) => {
   // (Only the head is read, and only once another writer has been seen: under a stampede
   // on one slot every refusal pays for it. The mark is read only here and at cold
   // activation: under load even this cheap pragma showed in profiles.)
-  const isBehindLog = async (slotId: string, revision: number): Promise<boolean> =>
-    !sole.alone() && (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
+  const isBehindLog = async (slotId: string, revision: number, receivedAt?: number): Promise<boolean> =>
+    !sole.alone(receivedAt) && (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
 
   const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     for (let attempt = 0; ; attempt += 1) {
       const warm = registry.get(slotId) !== undefined;
       // A retry follows a conflict: whatever we knew was wrong, so read the stream.
-      const known = !warm && attempt === 0 ? sole.knownState(slotId) : undefined;
+      const known = !warm && attempt === 0 ? sole.knownState(slotId, meta.receivedAt) : undefined;
       const actor = await activate(slotId, known);
       sole.loaded(slotId);
       let events: TimeslotEvent[];
       try {
         events = decide(actor.state(), command, { now: clock.now(), holdMs });
       } catch (error) {
-        if (warm && (await isBehindLog(slotId, actor.revision))) {
+        if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
           drop(slotId);
           continue;
         }
@@ -142,7 +147,7 @@ export const createEngine = (options: EngineOptions) => {
         throw error;
       }
       if (events.length === 0) {
-        if (warm && (await isBehindLog(slotId, actor.revision))) {
+        if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
           drop(slotId);
           continue;
         }
@@ -236,6 +241,10 @@ export const createEngine = (options: EngineOptions) => {
     models,
     get ready() {
       return state === 'ready';
+    },
+    /** Set when the log refuses every append until a restart (a failed WAL sync). */
+    get logFailure(): Error | undefined {
+      return log.failure?.();
     },
     get activeActors() {
       return registry.size;

@@ -78,6 +78,11 @@ export interface EventLog {
    * Optional: without it, callers must assume others may write at any moment.
    */
   foreignWriteMark?(): number;
+  /**
+   * Why the log takes no more appends until the process restarts (SQLite: a failed WAL
+   * sync), or undefined while it is sound. Optional: adapters without such a state omit it.
+   */
+  failure?(): Error | undefined;
   /** Up to `limit` events after `fromPosition`, in log order. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Catch up from a position, then follow new events — including other processes' appends. */

@@ -255,6 +255,8 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
     // NaN once closed: equal to nothing, so nobody takes a closed log for a quiet one.
     foreignWriteMark: () => (closed ? Number.NaN : (dataVersion.get() as number)),
 
+    failure: () => failed,
+
     readAll: async (fromPosition, limit) => selectAll.all(fromPosition, Number.MAX_SAFE_INTEGER, limit).map(toStored),
 
     subscribe: (subscribeOptions) => followers.subscribe(subscribeOptions),

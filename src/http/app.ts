@@ -9,6 +9,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { adminSchemas } from './admin-schemas.js';
 import { ApiError } from './api-error.js';
+import type {} from './command-meta.js'; // request.receivedAt
 import type { HttpDeps, RouteContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { createIpHoldLimit } from './ip-holds.js';
@@ -91,7 +92,9 @@ export const buildApp = async (deps: HttpDeps) => {
 
   // Set first thing, so every reply carries them, refusals and errors included.
   const secureHeaders = securityHeaders();
+  app.decorateRequest('receivedAt', 0);
   app.addHook('onRequest', (request, reply, done) => {
+    request.receivedAt = performance.now();
     reply.headers(secureHeaders);
     reply.header('x-request-id', request.id);
     done();

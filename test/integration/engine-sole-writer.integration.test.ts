@@ -16,9 +16,13 @@ import { anna, simulatedClock, T0, tempDir } from '../support/fixtures.js';
 const customer = { name: 'Ada', phone: '+44 7700 900123' };
 
 const counted = (log: EventLog) => {
-  const reads = { stream: 0, head: 0 };
+  const reads = { stream: 0, head: 0, mark: 0 };
   const wrapped: EventLog = {
     ...log,
+    foreignWriteMark: () => {
+      reads.mark += 1;
+      return log.foreignWriteMark?.() ?? Number.NaN;
+    },
     readStream: (streamId) => {
       reads.stream += 1;
       return log.readStream(streamId);
@@ -72,7 +76,7 @@ describe('engine as the only writer of its log', () => {
     await expect(engine.reserve(slotIdFor('Anna', T0 + 500 * 3_600_000), 'client-a')).rejects.toMatchObject({
       code: 'slot_not_found',
     });
-    expect(reads).toEqual({ stream: 0, head: 0 });
+    expect(reads).toMatchObject({ stream: 0, head: 0 });
 
     // A booked slot's state holds the customer, which readers do not keep: from the stream.
     const booked = await engine.book(first, 'client-a', customer);
@@ -120,5 +124,40 @@ describe('engine as the only writer of its log', () => {
     one.reads.stream = 0;
     await expect(one.engine.reserve(later, 'client-d')).resolves.toMatchObject({ slot: { status: 'reserved' } });
     expect(one.reads.stream).toBe(1);
+  });
+
+  it('lets one look at the mark answer for every request received before it, and no later one', async () => {
+    const one = await start('receipts.db');
+    const slot = slotIdFor('Anna', anna(4).startsAt);
+    await one.engine.open(anna(4), OWNER);
+    await one.engine.reserve(slot, 'client-a');
+    const client = (id: string, receivedAt: number) => ({ actor: { kind: 'client' as const, id }, receivedAt });
+
+    // Three refusals from requests received together: the first looks, the others reuse it.
+    const received = performance.now();
+    one.reads.mark = 0;
+    for (const id of ['b', 'c', 'd']) {
+      await expect(one.engine.reserve(slot, id, client(id, received))).rejects.toMatchObject({ code: 'slot_taken' });
+    }
+    expect(one.reads).toMatchObject({ mark: 1, stream: 0, head: 0 });
+    // Commands with no receipt time (timers, tools) always look.
+    await expect(one.engine.reserve(slot, 'client-x')).rejects.toMatchObject({ code: 'slot_taken' });
+    await expect(one.engine.reserve(slot, 'client-y')).rejects.toMatchObject({ code: 'slot_taken' });
+    expect(one.reads.mark).toBe(3);
+
+    // Another process releases the hold. A request received after that must see it: its
+    // receipt is later than the last look, so the engine looks again and reads the stream.
+    const two = await start('receipts.db');
+    await two.engine.cancelHold(slot, 'client-a');
+    one.reads.mark = 0;
+    const taken = await one.engine.reserve(slot, 'client-e', client('client-e', performance.now()));
+    expect(taken.slot.hold?.clientId).toBe('client-e');
+    expect(one.reads.mark).toBe(1);
+    expect(one.reads.head + one.reads.stream).toBeGreaterThan(0);
+
+    // Once the mark has moved it is never read again: the shortcut is over for good.
+    one.reads.mark = 0;
+    await expect(one.engine.reserve(slot, 'client-f')).rejects.toMatchObject({ code: 'slot_taken' });
+    expect(one.reads.mark).toBe(0);
   });
 });

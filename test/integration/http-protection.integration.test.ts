@@ -1,3 +1,4 @@
+import { fdatasync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -189,6 +190,32 @@ describe('operations', () => {
     } finally {
       await bare.dispose();
     }
+  });
+
+  it('reports not ready (503 log_failed) once the log has failed a WAL sync, and refuses commands', async () => {
+    let failSyncs = false;
+    r = await appRig({
+      log: {
+        syncWal: (fd, done) =>
+          failSyncs
+            ? done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+            : fdatasync(fd, done),
+      },
+    });
+    const a = r.client();
+    expect((await a.post(`/api/timeslots/${slotIdAt(2)}/reserve`)).statusCode).toBe(200);
+    expect((await r.app.inject('/readyz')).statusCode).toBe(200);
+    failSyncs = true;
+    const refused = await a.post(`/api/timeslots/${slotIdAt(3)}/reserve`);
+    expect([refused.statusCode, json(refused).error]).toEqual([503, 'log_unavailable']);
+    const ready = await r.app.inject('/readyz');
+    expect([ready.statusCode, json(ready).error]).toEqual([503, 'log_failed']);
+    expect(json(ready).message).toMatch(/syncing the WAL failed.*restart the process/);
+    // Later commands are refused without touching the file; reads still answer.
+    failSyncs = false;
+    const again = await a.post(`/api/timeslots/${slotIdAt(4)}/reserve`);
+    expect([again.statusCode, json(again).error]).toEqual([503, 'log_unavailable']);
+    expect((await a.get('/api/timeslots')).statusCode).toBe(200);
   });
 
   it('exports Prometheus metrics for requests, holds, bookings, expiries, appends and mailboxes', async () => {

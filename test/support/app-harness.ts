@@ -3,7 +3,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import { createEngine } from '../../src/engine/engine.js';
-import { createSqliteLog } from '../../src/eventlog/sqlite.js';
+import { createSqliteLog, type SqliteLogOptions } from '../../src/eventlog/sqlite.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'HEAD';
 
@@ -50,13 +50,14 @@ export const slotIdAt = (hoursFromT0: number): string => {
 export const appRig = async (
   options: {
     engine?: Partial<EngineOptions>;
+    log?: Pick<SqliteLogOptions, 'syncWal'>;
     settings?: Partial<HttpSettings>;
     slots?: OpenSlotInput[];
     logger?: Logger;
     sessionSecret?: string;
   } = {},
 ): Promise<AppRig> => {
-  const rig = await sqliteRig(options.engine);
+  const rig = await sqliteRig(options.engine, options.log);
   const outcomes = await rig.engine.openMany(options.slots ?? defaultSlots, OWNER);
   if (outcomes.some((o) => !o.ok)) throw new Error('could not open the test slots');
   const app = await buildApp({

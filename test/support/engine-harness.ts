@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/engine.js';
 import type { EventLog } from '../../src/eventlog/port.js';
-import { createSqliteLog } from '../../src/eventlog/sqlite.js';
+import { createSqliteLog, type SqliteLogOptions } from '../../src/eventlog/sqlite.js';
 import { simulatedClock, tempDir } from './fixtures.js';
 
 export const OWNER = { actor: { kind: 'owner' as const } };
@@ -19,12 +19,15 @@ export type Rig = {
 };
 
 /** A real engine on a real SQLite file in a temp dir, driven by a simulated clock. */
-export const sqliteRig = async (options: Partial<EngineOptions> = {}): Promise<Rig> => {
+export const sqliteRig = async (
+  options: Partial<EngineOptions> = {},
+  logOptions: Pick<SqliteLogOptions, 'syncWal'> = {},
+): Promise<Rig> => {
   const dir = tempDir();
   const path = join(dir.path, 'events.db');
   const clock = simulatedClock();
   const make = async (): Promise<{ log: EventLog; engine: Engine }> => {
-    const log = createSqliteLog({ path, clock, pollMs: 10 });
+    const log = createSqliteLog({ path, clock, pollMs: 10, ...logOptions });
     const engine = createEngine({ log, clock: clock as Clock, holdSeconds: 180, maxHoldsPerClient: 2, ...options });
     await engine.start();
     return { log, engine };

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { bookingsBetween, heldSlots, holdIsLive, slotsBetween, sumHoldOutcomes } from '../../../projections/index.js';
 import { AdminRangeQuery, ReasonBody } from '../admin-schemas.js';
 import { ApiError } from '../api-error.js';
+import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { BookingParams, errorResponses } from '../schemas.js';
 import { parseRange, salonDate, startOfSalonDay } from '../time-range.js';
@@ -158,7 +159,7 @@ export const adminBookingRoutes =
         await engine.cancelBooking(
           booking.slotId,
           { by: 'owner', bookingId: booking.bookingId, ...(reason !== undefined && { reason }) },
-          { actor: { kind: 'owner' }, requestId: request.id },
+          { actor: { kind: 'owner' }, ...requestMeta(request) },
         );
         request.log.info({ reference: booking.bookingId }, 'booking cancelled by owner');
         return { message: 'Booking cancelled.', booking: view() };

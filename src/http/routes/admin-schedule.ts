@@ -5,6 +5,7 @@ import type { OpenSlotInput } from '../../engine/engine.js';
 import { expandWeeklyTemplate, type Weekday } from '../../schedule/weekly-template.js';
 import { CreateTimeslotsBody, CreateTimeslotsReply } from '../admin-schemas.js';
 import { ApiError, type ItemError } from '../api-error.js';
+import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { toApiError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
@@ -114,7 +115,7 @@ export const adminScheduleRoutes =
         const precheck = engine.precheckOpen(inputs);
         if (precheck.size > 0) throw refusals([...precheck]);
 
-        const outcomes = await engine.openMany(inputs, { actor: { kind: 'owner' }, requestId: request.id });
+        const outcomes = await engine.openMany(inputs, { actor: { kind: 'owner' }, ...requestMeta(request) });
         const failed = outcomes.flatMap((o, i): Array<[number, unknown]> => (o.ok ? [] : [[i, o.error]]));
         if (failed.length > 0) {
           // Only a concurrent writer can get here (the precheck passed): say exactly what landed.

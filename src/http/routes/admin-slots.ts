@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { slotsBetween } from '../../../projections/index.js';
 import { AdminRangeQuery, HistoryReply, ReasonBody, StateQuery } from '../admin-schemas.js';
+import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses, SlotIdParams } from '../schemas.js';
 import { parseInstant, parseRange, startOfSalonDay } from '../time-range.js';
@@ -17,7 +19,7 @@ export const adminSlotRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { engine, clock, settings } = ctx;
-    const owner = (requestId: string) => ({ actor: { kind: 'owner' as const }, requestId });
+    const owner = (request: FastifyRequest) => ({ actor: { kind: 'owner' as const }, ...requestMeta(request) });
     const slotReply = (message: string, slotId: string) => {
       const slot = engine.models.availability.slots.get(slotId);
       if (slot === undefined) throw new Error(`slot ${slotId} missing from read model`);
@@ -57,7 +59,7 @@ export const adminSlotRoutes =
         },
       },
       async (request) => {
-        await engine.close(request.params.id, request.body.reason, owner(request.id));
+        await engine.close(request.params.id, request.body.reason, owner(request));
         return slotReply('Timeslot closed.', request.params.id);
       },
     );
@@ -75,7 +77,7 @@ export const adminSlotRoutes =
         },
       },
       async (request) => {
-        await engine.reopen(request.params.id, owner(request.id));
+        await engine.reopen(request.params.id, owner(request));
         return slotReply('Timeslot reopened.', request.params.id);
       },
     );

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { BookingRecord } from '../../../projections/index.js';
 import { ApiError } from '../api-error.js';
 import { bookingInvite } from '../calendar.js';
+import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { BookingParams, errorResponses, ManageBody, ManageQuery } from '../schemas.js';
 import { bookingView } from '../views.js';
@@ -78,7 +79,7 @@ export const bookingRoutes =
         await engine.cancelBooking(
           booking.slotId,
           { by: 'client', bookingId: booking.bookingId },
-          { actor: { kind: 'client', id: request.clientId }, requestId: request.id },
+          { actor: { kind: 'client', id: request.clientId }, ...requestMeta(request) },
         );
         const after = engine.models.bookings.byId.get(booking.bookingId) ?? booking;
         request.log.info({ reference: booking.bookingId }, 'booking cancelled by client');

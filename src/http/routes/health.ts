@@ -5,7 +5,7 @@ import type { RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
 
 // Liveness (the process answers), readiness (the log is replayed and expired holds are
-// settled: send traffic), and Prometheus metrics.
+// settled, and the log still takes appends: send traffic), and Prometheus metrics.
 
 export const healthRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
@@ -21,7 +21,7 @@ export const healthRoutes =
       {
         schema: {
           tags,
-          summary: 'Readiness: 503 until start-up replay is done',
+          summary: 'Readiness: 503 until start-up replay is done, and once the log has failed',
           response: {
             200: Type.Object({ status: Type.Literal('ready'), position: Type.Integer() }),
             ...errorResponses(503),
@@ -31,6 +31,11 @@ export const healthRoutes =
       async () => {
         if (!ctx.engine.ready) {
           throw new ApiError(503, 'not_ready', 'replaying the booking log', { 'retry-after': '1' });
+        }
+        const failure = ctx.engine.logFailure;
+        if (failure !== undefined) {
+          // Every append is refused until a restart: take this process out of rotation.
+          throw new ApiError(503, 'log_failed', `${failure.message}: restart the process`);
         }
         return { status: 'ready' as const, position: ctx.engine.models.position };
       },

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { isDomainError, isoTime } from '../../../machines/index.js';
 import { liveHoldsOf, slotsBetween } from '../../../projections/index.js';
 import { ApiError } from '../api-error.js';
+import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { untilFirstLapse } from '../ip-holds.js';
 import {
@@ -28,7 +29,6 @@ export const timeslotRoutes =
   async (app) => {
     const { engine, clock, settings } = ctx;
     const limited = settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {};
-    const meta = (requestId: string) => ({ requestId });
 
     app.get(
       '/api/salon',
@@ -102,7 +102,7 @@ export const timeslotRoutes =
       async (request) => {
         const { id } = request.params;
         const result = await ctx.ipHolds.reserve(request.ip, id, () =>
-          engine.reserve(id, request.clientId, meta(request.id)).catch((error: unknown) => {
+          engine.reserve(id, request.clientId, requestMeta(request)).catch((error: unknown) => {
             // A cap, not a conflict: say when the first of your holds frees a place.
             if (!isDomainError(error) || error.code !== 'too_many_holds') throw error;
             const held = liveHoldsOf(engine.models.availability, request.clientId, clock.now());
@@ -138,7 +138,7 @@ export const timeslotRoutes =
       },
       async (request) => {
         const { id } = request.params;
-        const result = await engine.book(id, request.clientId, request.body.customer, meta(request.id));
+        const result = await engine.book(id, request.clientId, request.body.customer, requestMeta(request));
         const ref = result.slot.booking?.bookingId ?? '';
         const booking = engine.models.bookings.byId.get(ref);
         const slot = engine.models.availability.slots.get(id);
@@ -171,7 +171,7 @@ export const timeslotRoutes =
       },
       async (request) => {
         const { id } = request.params;
-        await engine.cancelHold(id, request.clientId, meta(request.id));
+        await engine.cancelHold(id, request.clientId, requestMeta(request));
         const slot = engine.models.availability.slots.get(id);
         if (slot === undefined) throw new Error(`slot ${id} missing from read model`);
         return { message: 'Reservation cancelled.', timeslot: publicSlot(slot, request.clientId, clock.now()) };
