@@ -65,6 +65,27 @@ if (wanted('fanout')) {
 }
 
 printReport(results);
+
+// Figures are for reading, never pass/fail; but a benchmark that double-booked a slot or
+// left a log the verifier rejects has found a bug, and says so with its exit code (CI runs
+// `--quick` for this, and to keep the scripts working).
+const bugs: string[] = [];
+if (results.http !== undefined) {
+  const { holdfast, postgres } = results.http;
+  if (holdfast.logViolations > 0) bugs.push(`Holdfast's log has ${holdfast.logViolations} invariant violations`);
+  for (const [label, hot] of [
+    ['Holdfast', holdfast.hot],
+    ['PostgreSQL', 'hot' in postgres ? postgres.hot : []],
+  ] as const) {
+    for (const level of hot) {
+      if (level.doubleBookings > 0) {
+        bugs.push(`${label} double-booked ${level.doubleBookings} slots at ${level.connections} connections`);
+      }
+    }
+  }
+}
+for (const bug of bugs) console.error(`\n!!! ${bug}`);
+if (bugs.length > 0) process.exitCode = 1;
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, quick ? 'quick.json' : only !== undefined ? 'partial.json' : 'latest.json');
