@@ -33,7 +33,7 @@ const main = async (): Promise<void> => {
   }
 
   const metrics = createMetrics();
-  const log = timedAppends(openEventLog(config, { logger }), metrics.observeAppend);
+  const log = timedAppends(await openEventLog(config, { logger }), metrics.observeAppend);
   logger.info({ log: log.kind, dataDir: config.dataDir }, `event log: ${log.kind}`);
   if (config.eventstoreUrl !== undefined && (config.sessionSecret === undefined || config.ownerToken === undefined)) {
     // Several processes on one log must agree on these: share DATA_DIR or set both.

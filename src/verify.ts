@@ -20,10 +20,10 @@ every point; every hold ended once (booked, cancelled, expired) or still live wi
 deadline after --at (default: now); recorded times ordered within each stream. With a
 SQLite log, the read-model snapshot beside it (if any) must equal a replay to its mark.`;
 
-const openLog = (args: { file?: string; 'data-dir'?: string }): { log: EventLog; snapshot?: string } => {
+const openLog = async (args: { file?: string; 'data-dir'?: string }): Promise<{ log: EventLog; snapshot?: string }> => {
   const env = { ...process.env, ...(args['data-dir'] !== undefined && { DATA_DIR: args['data-dir'] }) };
   const config = loadConfig(env);
-  const log = openEventLog(config, { readonly: true, ...(args.file !== undefined && { sqliteFile: args.file }) });
+  const log = await openEventLog(config, { readonly: true, ...(args.file !== undefined && { sqliteFile: args.file }) });
   if (args.file !== undefined) return { log, snapshot: join(dirname(args.file), SNAPSHOT_FILE) };
   return config.eventstoreUrl === undefined ? { log, snapshot: join(config.dataDir, SNAPSHOT_FILE) } : { log };
 };
@@ -80,7 +80,7 @@ const main = async (): Promise<number> => {
   }
   const at = values.at === undefined ? Date.now() : Date.parse(values.at);
   if (Number.isNaN(at)) throw new ConfigError(`--at must be an ISO time (got "${values.at}")`);
-  const { log, snapshot: snapshotPath } = openLog(values);
+  const { log, snapshot: snapshotPath } = await openLog(values);
   try {
     const events = await readWholeLog(log);
     const report = checkLog(events, at);
