@@ -23,8 +23,8 @@ export const createSoleWriter = (log: Pick<EventLog, 'foreignWriteMark'>, availa
   const reloadFromLog = new Set<string>();
   let readAt = Number.NEGATIVE_INFINITY;
   let wasAlone = false;
-  /** `receivedAt`: when the command's request was received (`performance.now()`), if known. */
   let moved = false;
+  /** `receivedAt`: when the command's request was received (`performance.now()`), if known. */
   const alone = (receivedAt?: number): boolean => {
     if (mark === undefined || moved) return false; // a mark that moved never comes back
     if (receivedAt !== undefined && receivedAt <= readAt) return wasAlone;
