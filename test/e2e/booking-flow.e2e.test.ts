@@ -214,4 +214,72 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await b.waitForSelector(slotSelector(id, 'unavailable'), { timeout: 3_000 }); // refreshed
     expect(await b.getByRole('heading', { name: /Held for you/ }).count()).toBe(0);
   }, 60_000);
+
+  it('releasing says "Released." and the hold stays gone, whichever lands first: the reply or the live update', async () => {
+    const base = (server as ServerProcess).base;
+    const c = await newPage(PHONE);
+    // The live stream can be held back, so the cancel reply lands before the update.
+    let paused = false;
+    const held: Array<() => void> = [];
+    await c.routeWebSocket(/\/api\/live/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((message) => {
+        if (paused) held.push(() => ws.send(message));
+        else ws.send(message);
+      });
+    });
+    await c.goto(base);
+    const released = c.getByText('Released. That time is free for others again.');
+    const heldHeading = c.getByRole('heading', { name: /Held for you/ });
+    const holdFirstFree = async (): Promise<string> => {
+      const slot = c.locator('.slot[data-status="available"]').first();
+      const id = (await slot.getAttribute('data-slot-id')) ?? '';
+      await slot.click();
+      await heldHeading.waitFor();
+      return id;
+    };
+    const expectReleased = async (id: string): Promise<void> => {
+      await c.waitForSelector(slotSelector(id, 'available'), { timeout: 3_000 });
+      await released.waitFor({ timeout: 3_000 });
+      expect(await heldHeading.count()).toBe(0);
+      expect(await c.getByText(/closed that time|Time ran out/).count()).toBe(0);
+    };
+
+    // The reply first, the live update after it.
+    const first = await holdFirstFree();
+    paused = true;
+    await c.getByRole('button', { name: 'Release this time' }).click();
+    await released.waitFor({ timeout: 3_000 });
+    paused = false;
+    for (const send of held.splice(0)) send();
+    await expectReleased(first);
+
+    // The live update first, the reply after it.
+    const second = await holdFirstFree();
+    await c.route(/\/cancel$/, async (route) => {
+      const response = await route.fetch();
+      await c.waitForSelector(slotSelector(second, 'available'), { timeout: 3_000 });
+      await route.fulfill({ response });
+    });
+    await c.getByRole('button', { name: 'Release this time' }).click();
+    await expectReleased(second);
+    await c.unroute(/\/cancel$/);
+
+    // The hold already ended (the salon closed the time) and the page did not hear yet: it says so.
+    const third = await holdFirstFree();
+    paused = true;
+    const token = readFileSync(join(dir.path, 'owner-token'), 'utf8').trim();
+    const closed = await fetch(`${base}/api/admin/timeslots/${third}/close`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(closed.status).toBe(200);
+    await c.getByRole('button', { name: 'Release this time' }).click();
+    await c.getByText('That hold had already ended').waitFor({ timeout: 3_000 });
+    expect(await heldHeading.count()).toBe(0);
+    paused = false;
+    for (const send of held.splice(0)) send();
+    await c.waitForSelector(slotSelector(third, 'unavailable'), { timeout: 3_000 });
+    expect(await heldHeading.count()).toBe(0);
+  }, 60_000);
 });

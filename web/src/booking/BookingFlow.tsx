@@ -25,20 +25,32 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
   const [booking, setBooking] = useState<Booking>();
   const [notice, setNotice] = useState<Notice>();
   const [busy, setBusy] = useState(false);
-  const held = useRef<string | undefined>(undefined);
-  const expired = useCallback((): void => {
+  const held = useRef<Hold | undefined>(undefined);
+  held.current = hold;
+  // A hold given up here (released, or run out on our clock) stays given up: the list can
+  // show the slot as ours a moment longer, until the reply or the live update lands, and
+  // that must not bring the hold back (nor turn "Released." into "the salon closed it").
+  const givenUp = useRef(new Map<string, number>());
+  const giveUp = useCallback((): string | undefined => {
+    const current = held.current;
+    if (current === undefined) return undefined;
+    givenUp.current.set(current.slot.id, current.slot.version);
+    held.current = undefined;
     setHold(undefined);
+    return current.slot.id;
+  }, []);
+  const expired = useCallback((): void => {
+    giveUp();
     setNotice({
       kind: 'error',
       text: 'Time ran out, so the slot was released. You can pick it again if it is still free.',
     });
-  }, []);
-  held.current = hold?.slot.id;
+  }, [giveUp]);
 
   // Leaving the page (closing the tab, switching apps for good) gives the slot back at once.
   useEffect(() => {
     const leave = (): void => {
-      if (held.current !== undefined) releaseOnExit(held.current);
+      if (held.current !== undefined) releaseOnExit(held.current.slot.id);
     };
     window.addEventListener('pagehide', leave);
     return () => window.removeEventListener('pagehide', leave);
@@ -61,7 +73,9 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
   // A hold of ours that the server shows (say, after a reload) is resumed, not forgotten.
   useEffect(() => {
     if (hold !== undefined || booking !== undefined) return;
-    const mine = all.find((s) => s.status === 'reserved' && s.yours && s.expires_at);
+    const mine = all.find(
+      (s) => s.status === 'reserved' && s.yours && s.expires_at && s.version > (givenUp.current.get(s.id) ?? -1),
+    );
     if (mine?.expires_at) setHold({ slot: mine, expiresAt: Date.parse(mine.expires_at) });
   }, [all, hold, booking]);
 
@@ -107,15 +121,20 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
   };
 
   const release = async (tell = true): Promise<void> => {
-    if (hold === undefined) return;
-    const id = hold.slot.id;
-    setHold(undefined);
+    const id = giveUp();
+    if (id === undefined) return;
     try {
       const reply = await api<{ timeslot: PublicSlot }>('POST', `/api/timeslots/${id}/cancel`);
       put(reply.timeslot);
       if (tell) setNotice({ kind: 'info', text: 'Released. That time is free for others again.' });
-    } catch {
-      /* already gone: nothing to give back */
+    } catch (error) {
+      if (!tell) return; // picking another time: the new hold is what matters
+      const failure = error as ApiFailure;
+      setNotice(
+        failure.status === 400 || failure.status === 404
+          ? { kind: 'info', text: 'That hold had already ended, so the time was free for others anyway.' }
+          : { kind: 'error', text: `${failure.message} If it stays held, it is released when the countdown ends.` },
+      );
     }
   };
 
