@@ -122,7 +122,7 @@ export const buildApp = async (deps: HttpDeps) => {
         version: '1',
         description:
           'Timeslot booking for a salon. Clients are identified by a session cookie the server sets on their ' +
-          'first request; owner endpoints need `Authorization: Bearer <OWNER_TOKEN>`. Errors are ' +
+          'first successful request; owner endpoints need `Authorization: Bearer <OWNER_TOKEN>`. Errors are ' +
           '`{error: "<code>", message}`. Live updates: WebSocket `/api/live` (owner: `/api/admin/live`).',
       },
       components: { securitySchemes: { owner: { type: 'http', scheme: 'bearer' } } },
@@ -156,8 +156,10 @@ export const buildApp = async (deps: HttpDeps) => {
   // Client API: every request carries a session (the identity); nothing is served mid-replay.
   await app.register(async (api) => {
     api.decorateRequest('clientId', '');
+    api.decorateRequest('newSession', false);
     api.addHook('onRequest', requireReady);
     api.addHook('onRequest', ctx.sessions.hook);
+    api.addHook('onSend', ctx.sessions.issue);
     await api.register(timeslotRoutes(ctx));
     await api.register(bookingRoutes(ctx));
   });

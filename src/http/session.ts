@@ -4,13 +4,15 @@ import { randomToken } from '../random-pool.js';
 import { ApiError } from './api-error.js';
 
 // Identity is the session: a random id in a signed, HttpOnly, SameSite=Lax cookie that the
-// server hands out on a client's first request. A body's `user_id` is never read, so the
-// seed's browser code works unchanged and nobody can act on another client's hold.
+// server hands out with a client's first successful reply. A body's `user_id` is never read,
+// so the seed's browser code works unchanged and nobody can act on another client's hold.
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The session's client id; set by the session hook on client routes. */
     clientId: string;
+    /** This request started the session: its cookie goes out with the reply if that succeeds. */
+    newSession: boolean;
   }
 }
 
@@ -29,7 +31,7 @@ const setCookieText = (signed: string, https: boolean): string =>
 
 /**
  * One app's sessions: `of` reads a request's valid session, `hook` (onRequest) reuses it or
- * starts one. New sessions are rate limited per IP, because dropping the cookie is how a
+ * starts one, `issue` (onSend) sends a new one's cookie. New sessions are rate limited per IP, because dropping the cookie is how a
  * hoarder would get around the per-client hold cap.
  *
  * Checking a signature is an HMAC, and a client sends the same cookie on every request, so
@@ -57,15 +59,29 @@ export const createSessions = (options: { limitNewSessions?: RateCheck | undefin
     return value;
   };
 
-  const start = (request: FastifyRequest, reply: FastifyReply): void => {
-    const id = randomToken(16);
-    request.clientId = id;
-    const signed = reply.signCookie(id);
-    keep(signed, id);
-    reply.header('set-cookie', setCookieText(signed, request.protocol === 'https'));
+  const start = (request: FastifyRequest): void => {
+    request.clientId = randomToken(16);
+    request.newSession = true;
   };
 
-  const startLimited = async (request: FastifyRequest, reply: FastifyReply, limit: RateCheck): Promise<void> => {
+  // onSend: a new session's cookie goes out only with a reply that succeeded. A refused first
+  // request (most of a hot slot's callers) left nothing under its id, so it is not signed (an
+  // HMAC) nor sent; the client's next request simply starts another session.
+  const issue = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: (error: Error | null, payload: unknown) => void,
+  ): void => {
+    if (request.newSession && reply.statusCode < 400) {
+      const signed = reply.signCookie(request.clientId);
+      keep(signed, request.clientId);
+      reply.header('set-cookie', setCookieText(signed, request.protocol === 'https'));
+    }
+    done(null, payload);
+  };
+
+  const startLimited = async (request: FastifyRequest, limit: RateCheck): Promise<void> => {
     const verdict = await limit(request);
     if (!verdict.isAllowed && verdict.isExceeded === true) {
       const retry = String(Math.ceil((verdict.ttl ?? 60_000) / 1_000));
@@ -73,24 +89,24 @@ export const createSessions = (options: { limitNewSessions?: RateCheck | undefin
         'retry-after': retry,
       });
     }
-    start(request, reply);
+    start(request);
   };
 
   // A callback hook, not an async one: a returning client (most requests) costs no promise.
-  const hook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+  const hook = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const existing = of(request);
     if (existing !== undefined) {
       request.clientId = existing;
       done();
     } else if (options.limitNewSessions === undefined) {
-      start(request, reply);
+      start(request);
       done();
     } else {
-      startLimited(request, reply, options.limitNewSessions).then(() => done(), done);
+      startLimited(request, options.limitNewSessions).then(() => done(), done);
     }
   };
 
-  return { of, hook };
+  return { of, hook, issue };
 };
 
 export type Sessions = ReturnType<typeof createSessions>;

@@ -351,7 +351,26 @@ describe('identity is the signed session, nothing else', () => {
         headers: { cookie: forged },
       });
       expect([res.statusCode, JSON.parse(res.body).error]).toEqual([400, 'not_your_hold']);
-      expect(String(res.headers['set-cookie'])).toMatch(/^hf_session=/);
+      expect(res.headers['set-cookie']).toBeUndefined(); // refused: no session worth keeping
     }
+    const fresh = await r.app.inject({ method: 'GET', url: '/api/timeslots', headers: { cookie: `${name}=${id}` } });
+    expect(String(fresh.headers['set-cookie'])).toMatch(/^hf_session=/);
+    expect(String(fresh.headers['set-cookie'])).not.toContain(`${id}.`);
+  });
+
+  it('sets no cookie with a refused first request; the next successful one starts the session, which then holds', async () => {
+    const a = r.client();
+    const b = r.client();
+    expect((await a.post(`/api/timeslots/${slotIdAt(4)}/reserve`)).statusCode).toBe(200);
+    const refused = await b.post(`/api/timeslots/${slotIdAt(4)}/reserve`);
+    expect([refused.statusCode, json(refused).error]).toEqual([409, 'slot_taken']);
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    expect(b.cookie).toBeUndefined();
+    const held = await b.post(`/api/timeslots/${slotIdAt(5)}/reserve`);
+    expect(held.statusCode).toBe(200);
+    expect(b.cookie).toMatch(/^hf_session=/);
+    // The cookie names the session the hold was taken under: the hold is this client's.
+    expect((await b.post(`/api/timeslots/${slotIdAt(5)}/cancel`)).statusCode).toBe(200);
+    expect((await b.post(`/api/timeslots/${slotIdAt(4)}/cancel`)).statusCode).toBe(400);
   });
 });
