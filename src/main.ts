@@ -61,12 +61,17 @@ const main = async (): Promise<void> => {
   // The web app is built next to us (dist/web beside dist/src) by `npm run build`.
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
   if (!existsSync(join(webRoot, 'index.html'))) logger.warn({ webRoot }, 'web app not built: serving the API only');
+  // Readiness waits for a first start's demo schedule too: "ready" means there is something to book.
+  const startup: { pending?: string | undefined } = {
+    pending: config.demo ? 'opening the demo schedule' : undefined,
+  };
   const app = await buildApp({
     engine,
     clock: systemClock,
     metrics,
     secrets,
     logger,
+    startup,
     settings: {
       ...defaultHttpSettings,
       salonTz: config.salonTz,
@@ -120,6 +125,7 @@ const main = async (): Promise<void> => {
   await app.listen({ port: config.port, host: config.host });
   const started = Date.now();
   await engine.start();
+  if (engine.models.position !== 0) startup.pending = undefined; // not a first start: no demo
   const replayed = engine.models.position - snapshotAt;
   logger.info(
     { ms: Date.now() - started, position: engine.models.position, replayed, fromSnapshot: fromSnapshot !== undefined },
@@ -127,7 +133,7 @@ const main = async (): Promise<void> => {
   );
   if (replayed >= SNAPSHOT_AFTER_REPLAYING) await saveSnapshot('start-up');
 
-  if (config.demo && engine.models.position === 0) {
+  if (startup.pending !== undefined) {
     // Opening is idempotent, so a failure part-way (the log went away) is simply retried;
     // the process keeps serving meanwhile rather than dying over a demo.
     const now = systemClock.now();
@@ -135,6 +141,7 @@ const main = async (): Promise<void> => {
       try {
         const opened = await openDemoSchedule(engine, now, config.salonTz);
         logger.info({ opened, zone: config.salonTz }, 'opened the demo schedule (DEMO=0 to skip)');
+        startup.pending = undefined;
         break;
       } catch (error) {
         logger.warn({ err: error, attempt }, 'opening the demo schedule failed; retrying in 2 s');

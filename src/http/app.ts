@@ -16,7 +16,7 @@ import { createIpHoldLimit } from './ip-holds.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
 import { liveRoutes } from './live.js';
 import { createManageTokens } from './manage-token.js';
-import { ownerAuthHook } from './owner-auth.js';
+import { createOwnerGuessLimit, ownerAuthHook } from './owner-auth.js';
 import { adminBookingRoutes } from './routes/admin-bookings.js';
 import { adminScheduleRoutes } from './routes/admin-schedule.js';
 import { adminSlotRoutes } from './routes/admin-slots.js';
@@ -32,6 +32,7 @@ import { createSessions } from './session.js';
 // does), so tests drive the very same app with inject() or over a socket.
 
 const BODY_LIMIT = 16 * 1024;
+const OWNER_GUESSES_PER_MINUTE = 10;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** A caller's X-Request-Id when it is sane, else a fresh one; stored with the events it causes. */
@@ -140,6 +141,9 @@ export const buildApp = async (deps: HttpDeps) => {
         ? app.createRateLimit({ max: settings.rateLimitPerMinute, timeWindow: 60_000 })
         : undefined,
     }),
+    ownerGuesses: createOwnerGuessLimit(
+      limitsOn ? app.createRateLimit({ max: OWNER_GUESSES_PER_MINUTE, timeWindow: 60_000 }) : undefined,
+    ),
     ipHolds: createIpHoldLimit({
       max: settings.maxHoldsPerIp,
       availability: engine.models.availability,
@@ -164,15 +168,10 @@ export const buildApp = async (deps: HttpDeps) => {
     await api.register(bookingRoutes(ctx));
   });
 
-  // Owner API: bearer token, compared in constant time; repeated wrong guesses are limited.
+  // Owner API: bearer token, compared in constant time; repeated wrong guesses are limited
+  // (with the owner's live socket: one count per IP).
   await app.register(async (admin) => {
-    admin.addHook(
-      'onRequest',
-      ownerAuthHook(
-        deps.secrets.ownerToken,
-        limitsOn ? app.createRateLimit({ max: 10, timeWindow: 60_000 }) : undefined,
-      ),
-    );
+    admin.addHook('onRequest', ownerAuthHook(deps.secrets.ownerToken, ctx.ownerGuesses));
     admin.addHook('onRequest', requireReady);
     await admin.register(adminScheduleRoutes(ctx));
     await admin.register(adminSlotRoutes(ctx));

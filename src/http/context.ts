@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Metrics } from '../metrics.js';
 import type { IpHoldLimit } from './ip-holds.js';
 import type { ManageTokens } from './manage-token.js';
+import type { OwnerGuessLimit } from './owner-auth.js';
 import type { Sessions } from './session.js';
 
 // What the HTTP layer needs from the rest of the process, passed in (buildApp(deps)) so
@@ -33,9 +34,16 @@ export type HttpDeps = {
   secrets: { ownerToken: string; sessionSecret: string };
   settings: HttpSettings;
   logger?: Logger;
+  /** Work the process still does after replay before it should take traffic: readyz says 503 meanwhile. */
+  startup?: { pending?: string | undefined };
 };
 
-export type RouteContext = HttpDeps & { manageTokens: ManageTokens; ipHolds: IpHoldLimit; sessions: Sessions };
+export type RouteContext = HttpDeps & {
+  manageTokens: ManageTokens;
+  ipHolds: IpHoldLimit;
+  sessions: Sessions;
+  ownerGuesses: OwnerGuessLimit;
+};
 
 export const defaultHttpSettings: HttpSettings = {
   salonTz: 'Europe/London',

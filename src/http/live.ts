@@ -153,7 +153,14 @@ export const liveRoutes =
       unsubscribe();
     });
 
-    const accept = (socket: WebSocket, conn: Connection, authorised: boolean): void => {
+    // The count lives in memory and does not fail; were it to, a guess goes uncounted, logged.
+    const countGuess = (request: FastifyRequest): void => {
+      ctx.ownerGuesses.failed(request).catch((error: unknown) => {
+        ctx.logger?.warn({ err: error }, 'counting a wrong owner token failed');
+      });
+    };
+
+    const accept = (socket: WebSocket, conn: Connection, authorised: boolean, request: FastifyRequest): void => {
       let authed = authorised;
       socket.on('pong', () => {
         conn.alive = true;
@@ -182,6 +189,7 @@ export const liveRoutes =
             authed = true;
             start();
           } else {
+            if (message.type === 'auth') countGuess(request);
             socket.close(CLOSE_UNAUTHORISED, 'owner token required');
           }
           return;
@@ -221,13 +229,21 @@ export const liveRoutes =
     };
 
     app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
-      accept(socket, connection(socket, request, false), true);
+      accept(socket, connection(socket, request, false), true, request);
     });
 
     // Browsers cannot set headers on a WebSocket: the owner may authenticate with the
     // Authorization header or, within 5 s, a first message {"type":"auth","token":"…"}.
-    app.get('/api/admin/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
-      const byHeader = ownerTokenMatches(ctx.secrets.ownerToken, bearerOf(request.headers.authorization));
-      accept(socket, connection(socket, request, true), byHeader);
-    });
+    // Wrong tokens count against the same per-IP limit as the owner API's: once it is
+    // reached, the upgrade itself is refused with 429.
+    app.get(
+      '/api/admin/live',
+      { websocket: true, schema: { hide: true }, onRequest: (request) => ctx.ownerGuesses.check(request) },
+      (socket, request) => {
+        const presented = bearerOf(request.headers.authorization);
+        const byHeader = ownerTokenMatches(ctx.secrets.ownerToken, presented);
+        if (presented !== undefined && !byHeader) countGuess(request);
+        accept(socket, connection(socket, request, true), byHeader, request);
+      },
+    );
   };

@@ -20,21 +20,37 @@ type FailureCheck = (
   options?: { increment?: boolean },
 ) => Promise<{ isAllowed: boolean; isExceeded?: boolean; remaining?: number }>;
 
-/** onRequest hook for /api/admin; wrong guesses are limited per IP when rate limiting is on. */
-export const ownerAuthHook =
-  (ownerToken: string, limitFailures?: FailureCheck) =>
-  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (limitFailures !== undefined) {
-      const status = await limitFailures(request, { increment: false });
-      // Peeking does not count, so "no tries left" is the limit, not "over it".
-      if (!status.isAllowed && (status.isExceeded === true || status.remaining === 0)) {
-        throw new ApiError(429, 'rate_limited', 'too many failed owner logins; try again later', {
-          'retry-after': '60',
-        });
-      }
+/**
+ * Wrong owner-token guesses, counted per IP over every way in (the owner API and the
+ * owner's live socket share one count), when rate limiting is on.
+ */
+export const createOwnerGuessLimit = (limitFailures?: FailureCheck) => ({
+  /** Throws 429 once this IP has no tries left; looking does not count as a try. */
+  check: async (request: FastifyRequest): Promise<void> => {
+    if (limitFailures === undefined) return;
+    const status = await limitFailures(request, { increment: false });
+    // Peeking does not count, so "no tries left" is the limit, not "over it".
+    if (!status.isAllowed && (status.isExceeded === true || status.remaining === 0)) {
+      throw new ApiError(429, 'rate_limited', 'too many failed owner logins; try again later', {
+        'retry-after': '60',
+      });
     }
-    if (ownerTokenMatches(ownerToken, bearerOf(request.headers.authorization))) return;
+  },
+  /** Counts a wrong guess. */
+  failed: async (request: FastifyRequest): Promise<void> => {
     if (limitFailures !== undefined) await limitFailures(request);
+  },
+});
+
+export type OwnerGuessLimit = ReturnType<typeof createOwnerGuessLimit>;
+
+/** onRequest hook for /api/admin. */
+export const ownerAuthHook =
+  (ownerToken: string, guesses: OwnerGuessLimit) =>
+  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await guesses.check(request);
+    if (ownerTokenMatches(ownerToken, bearerOf(request.headers.authorization))) return;
+    await guesses.failed(request);
     reply.header('www-authenticate', 'Bearer realm="holdfast-owner"');
     throw new ApiError(401, 'unauthorized', 'owner endpoints need Authorization: Bearer <OWNER_TOKEN>');
   };

@@ -162,4 +162,28 @@ describe('GET /api/admin/live', () => {
     // The process is still serving.
     expect((await r.app.inject('/healthz')).statusCode).toBe(200);
   });
+
+  it('counts wrong tokens (message or header) with the owner API’s: at the limit, even the right one is refused', async () => {
+    r = await appRig({ settings: { rateLimitPerMinute: 30 } }); // limits on, as in production
+    const base = await listen(r);
+    for (let i = 0; i < 5; i += 1) {
+      const guess = await live(`${base}/api/admin/live`);
+      guess.send({ type: 'auth', token: `guess-${i}` });
+      expect((await guess.closed).code).toBe(CLOSE_UNAUTHORISED);
+    }
+    for (let i = 0; i < 4; i += 1) {
+      const guess = await live(`${base}/api/admin/live`, { authorization: `Bearer guess-${i}` });
+      guess.send({ type: 'resync' }); // not signed in: closed
+      expect((await guess.closed).code).toBe(CLOSE_UNAUTHORISED);
+    }
+    expect(
+      (await r.app.inject({ url: '/api/admin/bookings', headers: { authorization: 'Bearer nope' } })).statusCode,
+    ).toBe(401); // the tenth wrong guess
+    await expect(live(`${base}/api/admin/live`, { authorization: `Bearer ${OWNER_TOKEN}` })).rejects.toThrow(/429/);
+    const http = await r.owner('GET', '/api/admin/bookings');
+    expect([http.statusCode, JSON.parse(http.body).error]).toEqual([429, 'rate_limited']);
+    // Clients' live updates are not touched by it.
+    const client = await live(`${base}/api/live`);
+    expect((await client.next((m) => m.type === 'snapshot')).type).toBe('snapshot');
+  });
 });

@@ -192,6 +192,22 @@ describe('operations', () => {
     }
   });
 
+  it('reports not ready (503) while start-up work such as the demo schedule is pending, and serves meanwhile', async () => {
+    const startup: { pending?: string | undefined } = { pending: 'opening the demo schedule' };
+    r = await appRig({ startup });
+    const early = await r.app.inject('/readyz');
+    expect([early.statusCode, json(early).error, json(early).message]).toEqual([
+      503,
+      'not_ready',
+      'opening the demo schedule',
+    ]);
+    expect(early.headers['retry-after']).toBe('1');
+    expect((await r.client().get('/api/timeslots')).statusCode).toBe(200); // a client that came early is served
+    startup.pending = undefined;
+    const ready = await r.app.inject('/readyz');
+    expect([ready.statusCode, json(ready).status]).toEqual([200, 'ready']);
+  });
+
   it('reports not ready (503 log_failed) once the log has failed a WAL sync, and refuses commands', async () => {
     let failSyncs = false;
     r = await appRig({

@@ -30,7 +30,7 @@ describe('the real process', () => {
 
     const alice = browser(first.base);
     const slots = (await alice.call('GET', '/api/timeslots')).body as unknown as Array<{ id: string }>;
-    expect(slots.length).toBeGreaterThan(10); // the demo schedule
+    expect(slots.length).toBeGreaterThan(10); // the demo schedule: open before /readyz says ready
     const [booked, held] = [slots[0]?.id ?? '', slots[1]?.id ?? ''];
     expect((await alice.call('POST', `/api/timeslots/${booked}/reserve`, { user_id: 'alice' })).status).toBe(200);
     const confirmation = await alice.call('POST', `/api/timeslots/${booked}/book`, {

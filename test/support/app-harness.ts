@@ -55,6 +55,7 @@ export const appRig = async (
     slots?: OpenSlotInput[];
     logger?: Logger;
     sessionSecret?: string;
+    startup?: { pending?: string | undefined };
   } = {},
 ): Promise<AppRig> => {
   const rig = await sqliteRig(options.engine, options.log);
@@ -67,6 +68,7 @@ export const appRig = async (
     secrets: { ownerToken: OWNER_TOKEN, sessionSecret: options.sessionSecret ?? SESSION_SECRET },
     settings: { ...defaultHttpSettings, rateLimitPerMinute: 0, ...options.settings },
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.startup !== undefined && { startup: options.startup }),
   });
   await app.ready();
 

@@ -4,8 +4,9 @@ import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
 
-// Liveness (the process answers), readiness (the log is replayed and expired holds are
-// settled, and the log still takes appends: send traffic), and Prometheus metrics.
+// Liveness (the process answers), readiness (the log is replayed, expired holds are settled,
+// start-up work such as a first start's demo schedule is done, and the log still takes
+// appends: send traffic), and Prometheus metrics.
 
 export const healthRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
@@ -21,7 +22,7 @@ export const healthRoutes =
       {
         schema: {
           tags,
-          summary: 'Readiness: 503 until start-up replay is done, and once the log has failed',
+          summary: 'Readiness: 503 until start-up (replay, a first demo schedule) is done, and once the log has failed',
           response: {
             200: Type.Object({ status: Type.Literal('ready'), position: Type.Integer() }),
             ...errorResponses(503),
@@ -32,6 +33,8 @@ export const healthRoutes =
         if (!ctx.engine.ready) {
           throw new ApiError(503, 'not_ready', 'replaying the booking log', { 'retry-after': '1' });
         }
+        const pending = ctx.startup?.pending;
+        if (pending !== undefined) throw new ApiError(503, 'not_ready', pending, { 'retry-after': '1' });
         const failure = ctx.engine.logFailure;
         if (failure !== undefined) {
           // Every append is refused until a restart: take this process out of rotation.
