@@ -36,13 +36,18 @@ const pool = new pg.Pool({
 const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
 await app.register(cookie, { secret: process.env.SESSION_SECRET ?? randomBytes(32).toString('hex') });
 
-const sessionOf = (request: FastifyRequest, reply: FastifyReply): string => {
+// As in our app, a new session's cookie goes out only with a successful reply: a refused
+// first request (a hot slot's losers) is not signed nor sent.
+const sessionOf = (request: FastifyRequest): { user: string; fresh: boolean } => {
   const raw = request.cookies.hf_session;
   const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
-  if (unsigned?.valid && unsigned.value !== null) return unsigned.value;
-  const id = randomBytes(16).toString('base64url');
-  reply.setCookie('hf_session', id, { signed: true, httpOnly: true, sameSite: 'lax', path: '/' });
-  return id;
+  if (unsigned?.valid && unsigned.value !== null) return { user: unsigned.value, fresh: false };
+  return { user: randomBytes(16).toString('base64url'), fresh: true };
+};
+const startSession = (reply: FastifyReply, session: { user: string; fresh: boolean }): void => {
+  if (session.fresh) {
+    reply.setCookie('hf_session', session.user, { signed: true, httpOnly: true, sameSite: 'lax', path: '/' });
+  }
 };
 
 /** BEGIN … COMMIT on one pooled connection; ROLLBACK when `work` says no or throws. */
@@ -73,7 +78,8 @@ app.post<{ Params: { id: string } }>(
   '/api/timeslots/:id/reserve',
   { schema: { params: idParams } },
   async (request, reply) => {
-    const user = sessionOf(request, reply);
+    const session = sessionOf(request);
+    const user = session.user;
     const outcome = await inTransaction(async (db) => {
       const found = await db.query('SELECT status FROM timeslots WHERE id = $1 FOR UPDATE', [request.params.id]);
       if (found.rowCount === 0) return { commit: false, value: 404 };
@@ -86,6 +92,7 @@ app.post<{ Params: { id: string } }>(
     });
     if (outcome === 404) return reply.code(404).send({ error: 'slot_not_found', message: 'no such timeslot' });
     if (outcome === 409) return reply.code(409).send({ error: 'slot_taken', message: 'this timeslot is taken' });
+    startSession(reply, session);
     return { id: request.params.id, status: 'reserved', seconds_left: 180 };
   },
 );
@@ -106,7 +113,8 @@ app.post<{ Params: { id: string }; Body: { customer: { name: string } } }>(
   '/api/timeslots/:id/book',
   { schema: { params: idParams, body: bookBody } },
   async (request, reply) => {
-    const user = sessionOf(request, reply);
+    const session = sessionOf(request);
+    const user = session.user;
     const booked = await inTransaction(async (db) => {
       const found = await db.query<{ reserved_by: string | null; fresh: boolean | null }>(
         `SELECT reserved_by, reserved_at >= NOW() - INTERVAL '3 minutes' AS fresh
@@ -124,6 +132,7 @@ app.post<{ Params: { id: string }; Body: { customer: { name: string } } }>(
       return { commit: true, value: true };
     });
     if (!booked) return reply.code(400).send({ error: 'no_hold', message: 'no live reservation of yours' });
+    startSession(reply, session);
     return { id: request.params.id, status: 'booked', reference: randomBytes(6).toString('hex') };
   },
 );

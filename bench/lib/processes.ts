@@ -8,7 +8,16 @@ import { join } from 'node:path';
 export const DIST = join(import.meta.dirname, '..', '..');
 export const MAIN = join(DIST, 'src', 'main.js');
 
-export type Server = { base: string; proc: ChildProcess; output(): string; stop(): Promise<void> };
+export type Server = {
+  base: string;
+  proc: ChildProcess;
+  /** What it printed (the last 1 MB). */
+  output(): string;
+  /** Resolves with the exit code once it has exited (null when a signal ended it). */
+  exited(): Promise<number | null>;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
+  stop(): Promise<void>;
+};
 
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -21,40 +30,48 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-/** Starts `node script` with PORT set and waits until `readyPath` answers 200. */
+/**
+ * Starts `node [nodeArgs] script` on `env.PORT` (a free port when unset) and waits until
+ * `readyPath` answers 200 or, with `untilReady: false`, until it answers at all. Shared by
+ * the benchmark and the tests that run the real process.
+ */
 export const startProcess = async (
   script: string,
   env: Record<string, string>,
-  { readyPath = '/readyz', nodeArgs = [] as string[], timeoutMs = 120_000 } = {},
+  { readyPath = '/readyz', untilReady = true, nodeArgs = [] as string[], timeoutMs = 120_000 } = {},
 ): Promise<Server> => {
-  const port = await freePort();
+  const port = env.PORT ?? String(await freePort());
   const proc = spawn(process.execPath, [...nodeArgs, script], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), EVENTSTORE_URL: '', ...env },
+    // EVENTSTORE_URL only when asked: a developer's shell may have one set.
+    env: { ...process.env, HOST: '127.0.0.1', EVENTSTORE_URL: '', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const keep = (chunk: unknown) => {
-    output = (output + String(chunk)).slice(-20_000);
+    output += String(chunk);
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
-  const exited = new Promise<void>((done) => proc.once('exit', () => done()));
-  const base = `http://127.0.0.1:${port}`;
+  const exit = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+  const exited = (): Promise<number | null> =>
+    proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve(proc.exitCode) : exit;
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGTERM');
       const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
+      await exit;
       clearTimeout(killer);
     }
   };
+  const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await fetch(`${base}${readyPath}`).then(
       (r) => r.status,
       () => 0,
     );
-    if (status === 200) return { base, proc, output: () => output, stop };
+    if (untilReady ? status === 200 : status !== 0) return { base, proc, output: () => output, exited, stop };
     if (proc.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`${script} did not become ready:\n${output}`);

@@ -1,52 +1,30 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Server, startProcess } from '../../bench/lib/processes.js';
 
 // The real process, as `npm start` runs it (dist/src/main.js, built by `npm test`), on a
-// port the OS picks, waited on until /readyz says ready.
+// free port, waited on until /readyz says ready (the spawning is the benchmark's).
 
 export const MAIN = join(import.meta.dirname, '../../dist/src/main.js');
 
-export type ServerProcess = { base: string; proc: ChildProcess; output(): string; exited(): Promise<number | null> };
+export type ServerProcess = Server;
 
 export const assertBuilt = (): void => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does) first`);
 };
 
-/** Starts the process; resolves once /readyz says ready (or, with `untilReady: false`, once it listens). */
-export const startServer = async (
+/** Starts the process; resolves once /readyz says ready (or, with `untilReady: false`, once it answers). */
+export const startServer = (
   env: Record<string, string>,
   { untilReady = true }: { untilReady?: boolean } = {},
-): Promise<ServerProcess> => {
-  const proc = spawn(process.execPath, ['--enable-source-maps', MAIN], {
-    // EVENTSTORE_URL is for the adapter's own test file; a process gets it only when asked.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EVENTSTORE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  proc.stdout?.on('data', (chunk) => (output += String(chunk)));
-  proc.stderr?.on('data', (chunk) => (output += String(chunk)));
-  const exited = (): Promise<number | null> =>
-    proc.exitCode !== null || proc.signalCode !== null
-      ? Promise.resolve(proc.exitCode)
-      : new Promise((done) => proc.once('exit', (code) => done(code)));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-    if (port !== undefined) {
-      const base = `http://127.0.0.1:${port}`;
-      if (!untilReady) return { base, proc, output: () => output, exited };
-      const ready = await fetch(`${base}/readyz`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (ready === 200) return { base, proc, output: () => output, exited };
-    }
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`process did not become ready:\n${output}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-};
+): Promise<ServerProcess> =>
+  startProcess(
+    MAIN,
+    { LOG_LEVEL: 'info', ...env },
+    { nodeArgs: ['--enable-source-maps'], untilReady, timeoutMs: 20_000 },
+  );
 
+/** Kills it outright (SIGKILL): what a crash looks like, and quick. */
 export const stopServer = async (server: ServerProcess | undefined): Promise<void> => {
   if (server === undefined || server.proc.exitCode !== null || server.proc.signalCode !== null) return;
   server.proc.kill('SIGKILL');
