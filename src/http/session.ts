@@ -31,8 +31,8 @@ const setCookieText = (signed: string, https: boolean): string =>
 
 /**
  * One app's sessions: `of` reads a request's valid session, `hook` (onRequest) reuses it or
- * starts one, `issue` (onSend) sends a new one's cookie. New sessions are rate limited per IP, because dropping the cookie is how a
- * hoarder would get around the per-client hold cap.
+ * starts one, `issue` (onSend) sends a new one's cookie. New sessions are rate limited per
+ * IP, because dropping the cookie is how a hoarder would get around the per-client hold cap.
  *
  * Checking a signature is an HMAC, and a client sends the same cookie on every request, so
  * the signed values this app has issued or verified are remembered (bounded, oldest out):

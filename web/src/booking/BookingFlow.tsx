@@ -132,7 +132,7 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
       const failure = error as ApiFailure;
       setNotice(
         failure.status === 400 || failure.status === 404
-          ? { kind: 'info', text: 'That hold had already ended, so the time was free for others anyway.' }
+          ? { kind: 'info', text: 'That hold had already ended: there was nothing left to release.' }
           : { kind: 'error', text: `${failure.message} If it stays held, it is released when the countdown ends.` },
       );
     }
