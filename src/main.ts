@@ -7,7 +7,7 @@ import { createEngine } from './engine/engine.js';
 import { openEventLog } from './eventlog/open.js';
 import { timedAppends } from './eventlog/timed.js';
 import { buildApp } from './http/app.js';
-import { defaultHttpSettings } from './http/context.js';
+import { defaultHttpSettings, type StartupWork } from './http/context.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { openDemoSchedule } from './schedule/demo.js';
@@ -62,7 +62,7 @@ const main = async (): Promise<void> => {
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
   if (!existsSync(join(webRoot, 'index.html'))) logger.warn({ webRoot }, 'web app not built: serving the API only');
   // Readiness waits for a first start's demo schedule too: "ready" means there is something to book.
-  const startup: { pending?: string | undefined } = {
+  const startup: StartupWork = {
     pending: config.demo ? 'opening the demo schedule' : undefined,
   };
   const app = await buildApp({

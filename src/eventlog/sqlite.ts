@@ -83,6 +83,23 @@ const toStored = ([position, streamId, revision, type, data, metadata, recordedA
   recordedAt,
 });
 
+// Switching a new file to WAL takes an exclusive lock, and SQLite answers another process
+// doing the same at that moment with SQLITE_BUSY at once, without calling the busy handler
+// (two replicas starting together on a fresh volume: ~3% of such opens failed). Only at
+// start-up, so a short blocking pause between tries is fine.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const whileBusy = <T>(step: () => T, timeoutMs = 5_000): T => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+};
+
 export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   const clock = options.clock ?? systemClock;
   const readonly = options.readonly ?? false;
@@ -91,9 +108,9 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   // First: two processes opening one new file race for the lock that WAL mode and the schema take.
   db.pragma('busy_timeout = 5000');
   if (!readonly) {
-    db.pragma('journal_mode = WAL');
+    whileBusy(() => db.pragma('journal_mode = WAL'));
     db.pragma('synchronous = NORMAL'); // + our own WAL sync after each commit: see above
-    db.exec(SCHEMA);
+    whileBusy(() => db.exec(SCHEMA));
   }
 
   const headOf = db.prepare<[string], { revision: number | null }>(

@@ -34,9 +34,11 @@ export type HttpDeps = {
   secrets: { ownerToken: string; sessionSecret: string };
   settings: HttpSettings;
   logger?: Logger;
-  /** Work the process still does after replay before it should take traffic: readyz says 503 meanwhile. */
-  startup?: { pending?: string | undefined };
+  startup?: StartupWork;
 };
+
+/** Work the process still does after replay before it should take traffic: readyz says 503 meanwhile. */
+export type StartupWork = { pending?: string | undefined };
 
 export type RouteContext = HttpDeps & {
   manageTokens: ManageTokens;

@@ -2,6 +2,7 @@ import { fdatasync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StartupWork } from '../../src/http/context.js';
 import { type AppRig, appRig, slotIdAt, unstartedApp } from '../support/app-harness.js';
 import { anna } from '../support/fixtures.js';
 
@@ -193,7 +194,7 @@ describe('operations', () => {
   });
 
   it('reports not ready (503) while start-up work such as the demo schedule is pending, and serves meanwhile', async () => {
-    const startup: { pending?: string | undefined } = { pending: 'opening the demo schedule' };
+    const startup: StartupWork = { pending: 'opening the demo schedule' };
     r = await appRig({ startup });
     const early = await r.app.inject('/readyz');
     expect([early.statusCode, json(early).error, json(early).message]).toEqual([

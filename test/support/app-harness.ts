@@ -9,7 +9,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'HEAD';
 
 import type { EngineOptions, OpenSlotInput } from '../../src/engine/engine.js';
 import { type App, buildApp } from '../../src/http/app.js';
-import { defaultHttpSettings, type HttpSettings } from '../../src/http/context.js';
+import { defaultHttpSettings, type HttpSettings, type StartupWork } from '../../src/http/context.js';
 import { createMetrics } from '../../src/metrics.js';
 import { OWNER, type Rig, sqliteRig } from './engine-harness.js';
 import { anna, simulatedClock, tempDir } from './fixtures.js';
@@ -55,7 +55,7 @@ export const appRig = async (
     slots?: OpenSlotInput[];
     logger?: Logger;
     sessionSecret?: string;
-    startup?: { pending?: string | undefined };
+    startup?: StartupWork;
   } = {},
 ): Promise<AppRig> => {
   const rig = await sqliteRig(options.engine, options.log);
