@@ -1,5 +1,6 @@
 import { DomainError } from './errors.js';
 import type { Customer } from './events.js';
+import { unprintable, withoutBidiControls } from './plain-text.js';
 
 // A booking needs a name and a way to reach the client. Validation is deliberately
 // permissive about formatting (salons take numbers as people type them) and strict
@@ -10,8 +11,15 @@ const EMAIL_MAX = 254;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE_CHARS = /^\+?[0-9 ().-]+$/;
 
-const clean = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\s+/g, ' ') : undefined;
+/** The field as kept: trimmed, runs of whitespace as one space, no bidi controls; refused if unprintable. */
+const clean = (value: unknown, field: string): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  const text = withoutBidiControls(value).trim().replace(/\s+/g, ' ');
+  if (text === '') return undefined;
+  const problem = unprintable(text);
+  if (problem !== undefined) throw new DomainError('invalid_customer', `customer.${field} ${problem}`);
+  return text;
+};
 
 /** Returns the normalised customer or throws `invalid_customer` saying what is wrong. */
 export const validateCustomer = (input: unknown): Customer => {
@@ -19,12 +27,12 @@ export const validateCustomer = (input: unknown): Customer => {
     throw new DomainError('invalid_customer', 'customer must be an object with a name and a phone or email');
   }
   const raw = input as Record<string, unknown>;
-  const name = clean(raw.name);
+  const name = clean(raw.name, 'name');
   if (name === undefined || name.length > NAME_MAX) {
     throw new DomainError('invalid_customer', `customer.name is required (1–${NAME_MAX} characters)`);
   }
-  const phone = clean(raw.phone);
-  const email = clean(raw.email)?.toLowerCase();
+  const phone = clean(raw.phone, 'phone');
+  const email = clean(raw.email, 'email')?.toLowerCase();
   if (phone === undefined && email === undefined) {
     throw new DomainError('invalid_customer', 'customer needs a phone or an email');
   }

@@ -1,8 +1,10 @@
 import type { SnapshotFrom } from 'xstate';
 import { validateCustomer } from './customer.js';
+import { cooldownLeft, noEndedHolds } from './ended-holds.js';
 import { DomainError } from './errors.js';
 import type { TimeslotEvent } from './events.js';
 import { isoTime } from './iso-time.js';
+import { unprintable } from './plain-text.js';
 import { slotIdFor, stylistSlug } from './slot-id.js';
 import type { TimeslotContext, TimeslotMachine } from './timeslot.machine.js';
 
@@ -14,7 +16,7 @@ export type SlotState = TimeslotContext & { status: SlotStatus };
 
 export type SlotCommand =
   | { type: 'open'; slotId: string; stylist: string; startsAt: number; endsAt: number }
-  | { type: 'reserve'; clientId: string; holdId: string }
+  | { type: 'reserve'; clientId: string; holdId: string; network?: string }
   | { type: 'book'; clientId: string; customer: unknown; bookingId: string }
   | { type: 'cancelHold'; clientId: string }
   | { type: 'expire'; holdId: string }
@@ -22,7 +24,12 @@ export type SlotCommand =
   | { type: 'reopen' }
   | { type: 'cancelBooking'; by: 'client' | 'owner'; bookingId?: string; reason?: string };
 
-export type DecideContext = { now: number; holdMs: number };
+export type DecideContext = {
+  now: number;
+  holdMs: number;
+  /** How long a client (its session and its network) waits to hold a slot again; 0: no wait. */
+  cooldownMs?: number;
+};
 
 export const MAX_SLOT_MS = 12 * 60 * 60 * 1000;
 const MINUTE = 60_000;
@@ -32,7 +39,13 @@ export const stateOf = (snapshot: SnapshotFrom<TimeslotMachine>): SlotState => (
   ...snapshot.context,
 });
 
-export const initialSlotState: SlotState = { status: 'unopened', slot: null, hold: null, booking: null };
+export const initialSlotState: SlotState = {
+  status: 'unopened',
+  slot: null,
+  hold: null,
+  booking: null,
+  endedHolds: noEndedHolds,
+};
 
 const holdIsLive = (state: SlotState, now: number): boolean =>
   state.status === 'reserved' && state.hold !== null && now < state.hold.expiresAt;
@@ -71,6 +84,20 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
         throw new DomainError('slot_taken', 'this timeslot is held by another client');
       }
       if (state.status === 'booked') throw new DomainError('slot_taken', 'this timeslot is booked');
+      const wait = cooldownLeft(
+        state.endedHolds,
+        state.status === 'reserved' ? state.hold : null,
+        command,
+        now,
+        ctx.cooldownMs ?? 0,
+      );
+      if (wait > 0) {
+        throw new DomainError(
+          'hold_cooldown',
+          'holds cannot be renewed: you held this time a moment ago, so pick another or try again later',
+          wait,
+        );
+      }
       return [
         ...expireLapsedHold(state, now),
         {
@@ -80,6 +107,7 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
             clientId: command.clientId,
             reservedAt: isoTime(now),
             expiresAt: isoTime(now + ctx.holdMs),
+            ...(command.network !== undefined && { network: command.network }),
           },
         },
       ];
@@ -185,8 +213,8 @@ const decideOpen = (
 ): TimeslotEvent[] => {
   const { slotId, stylist, startsAt, endsAt } = command;
   const name = stylist.trim();
-  if (name === '' || name.length > 60 || stylistSlug(name) === '') {
-    throw new DomainError('invalid_slot', 'stylist must be a name of 1–60 characters with a letter or digit');
+  if (name === '' || name.length > 60 || stylistSlug(name) === '' || unprintable(name) !== undefined) {
+    throw new DomainError('invalid_slot', 'stylist must be a name of 1–60 printable characters with a letter or digit');
   }
   if (!Number.isFinite(startsAt) || !Number.isFinite(endsAt) || startsAt % MINUTE !== 0 || endsAt % MINUTE !== 0) {
     throw new DomainError('invalid_slot', 'start and end must be whole minutes');

@@ -11,6 +11,8 @@ export type DomainErrorCode =
   | 'slot_overlaps'
   | 'invalid_slot'
   | 'too_many_holds'
+  | 'too_many_holds_from_network'
+  | 'hold_cooldown'
   | 'no_hold'
   | 'not_your_hold'
   | 'hold_expired'
@@ -34,10 +36,13 @@ export class Refusal extends Error {
 
 export class DomainError extends Refusal {
   readonly code: DomainErrorCode;
-  constructor(code: DomainErrorCode, message: string) {
+  /** For a refusal that lifts by itself (a cap, a cool-down): how long until it does. */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: DomainErrorCode, message: string, retryAfterMs?: number) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

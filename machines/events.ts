@@ -16,7 +16,14 @@ export type TimeslotOpened = {
 };
 export type TimeslotReserved = {
   type: 'TimeslotReserved';
-  data: { holdId: string; clientId: string; reservedAt: string; expiresAt: string };
+  data: {
+    holdId: string;
+    clientId: string;
+    reservedAt: string;
+    expiresAt: string;
+    /** A keyed hash of the holder's network (never the address): per-network caps and cool-downs. */
+    network?: string;
+  };
 };
 export type ReservationCancelled = {
   type: 'ReservationCancelled';

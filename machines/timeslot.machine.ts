@@ -1,4 +1,5 @@
 import { assign, emit, setup } from 'xstate';
+import { type EndedHold, noEndedHolds, rememberEndedHold } from './ended-holds.js';
 import type { Customer, TimeslotEvent } from './events.js';
 
 // The write model of one timeslot. It consumes only *facts* that are already in the log
@@ -7,7 +8,7 @@ import type { Customer, TimeslotEvent } from './events.js';
 // can detect (`snapshot.can`) before appending, never a silent corruption.
 
 export type SlotInfo = { slotId: string; stylist: string; startsAt: number; endsAt: number };
-export type Hold = { holdId: string; clientId: string; reservedAt: number; expiresAt: number };
+export type Hold = { holdId: string; clientId: string; reservedAt: number; expiresAt: number; network?: string };
 export type Booking = {
   bookingId: string;
   holdId: string;
@@ -20,6 +21,8 @@ export type TimeslotContext = {
   slot: SlotInfo | null;
   hold: Hold | null;
   booking: Booking | null;
+  /** Whose holds ended lately, for the cool-down (see ended-holds.ts). */
+  endedHolds: readonly EndedHold[];
 };
 
 /** Emitted when a hold's deadline is reached. The machine does not expire the hold itself:
@@ -49,11 +52,25 @@ export const timeslotMachine = setup({
   actions: {
     clearHold: assign({ hold: null }),
     clearBooking: assign({ booking: null }),
+    // A client's own release, or its deadline: the slot remembers the holder. A hold the
+    // salon ended (closing the slot) was not the client's doing and leaves no cool-down.
+    rememberRelease: assign({
+      endedHolds: ({ context, event }) =>
+        event.type === 'ReservationCancelled' && event.data.by === 'client' && context.hold !== null
+          ? rememberEndedHold(context.endedHolds, context.hold, ms(event.data.cancelledAt))
+          : context.endedHolds,
+    }),
+    rememberExpiry: assign({
+      endedHolds: ({ context }) =>
+        context.hold === null
+          ? context.endedHolds
+          : rememberEndedHold(context.endedHolds, context.hold, context.hold.expiresAt),
+    }),
   },
 }).createMachine({
   id: 'timeslot',
   initial: 'unopened',
-  context: { slot: null, hold: null, booking: null },
+  context: { slot: null, hold: null, booking: null, endedHolds: noEndedHolds },
   states: {
     unopened: {
       on: {
@@ -80,6 +97,7 @@ export const timeslotMachine = setup({
               clientId: event.data.clientId,
               reservedAt: ms(event.data.reservedAt),
               expiresAt: ms(event.data.expiresAt),
+              ...(event.data.network !== undefined && { network: event.data.network }),
             }),
           }),
         },
@@ -112,8 +130,12 @@ export const timeslotMachine = setup({
             hold: null,
           }),
         },
-        ReservationCancelled: { guard: 'isCurrentHold', target: 'available', actions: 'clearHold' },
-        ReservationExpired: { guard: 'isCurrentHold', target: 'available', actions: 'clearHold' },
+        ReservationCancelled: {
+          guard: 'isCurrentHold',
+          target: 'available',
+          actions: ['rememberRelease', 'clearHold'],
+        },
+        ReservationExpired: { guard: 'isCurrentHold', target: 'available', actions: ['rememberExpiry', 'clearHold'] },
       },
     },
     booked: {

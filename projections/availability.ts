@@ -11,6 +11,8 @@ export type Availability = {
   byDay: DayIndex;
   /** clientId → slotIds the client holds (holds may have lapsed; check the deadline). */
   holdsByClient: Map<string, Set<string>>;
+  /** network (a keyed hash, when the hold was taken over HTTP) → slotIds held from it. */
+  holdsByNetwork: Map<string, Set<string>>;
   /**
    * slotIds with a hold, in the order those holds were taken. A restart re-arms (or
    * expires) holds in this order, so holds with the same deadline lapse in the same order
@@ -23,8 +25,23 @@ export const createAvailability = (): Availability => ({
   slots: new Map(),
   byDay: new Map(),
   holdsByClient: new Map(),
+  holdsByNetwork: new Map(),
   heldInOrder: new Set(),
 });
+
+const removeFromIndex = (index: Map<string, Set<string>>, key: string | undefined, slotId: string): void => {
+  if (key === undefined) return;
+  const held = index.get(key);
+  held?.delete(slotId);
+  if (held?.size === 0) index.delete(key);
+};
+
+const addToIndex = (index: Map<string, Set<string>>, key: string | undefined, slotId: string): void => {
+  if (key === undefined) return;
+  const held = index.get(key) ?? new Set<string>();
+  held.add(slotId);
+  index.set(key, held);
+};
 
 export const applyToAvailability = (
   model: Availability,
@@ -42,15 +59,13 @@ export const applyToAvailability = (
     addToDayIndex(model.byDay, after.startsAt, after.slotId);
   } else model.slots.set(slotId, after);
   if (before?.hold && before.hold.holdId !== after.hold?.holdId) {
-    const held = model.holdsByClient.get(before.hold.clientId);
-    held?.delete(slotId);
-    if (held?.size === 0) model.holdsByClient.delete(before.hold.clientId);
+    removeFromIndex(model.holdsByClient, before.hold.clientId, slotId);
+    removeFromIndex(model.holdsByNetwork, before.hold.network, slotId);
     model.heldInOrder.delete(slotId);
   }
   if (after.hold && after.hold.holdId !== before?.hold?.holdId) {
-    const held = model.holdsByClient.get(after.hold.clientId) ?? new Set<string>();
-    held.add(slotId);
-    model.holdsByClient.set(after.hold.clientId, held);
+    addToIndex(model.holdsByClient, after.hold.clientId, slotId);
+    addToIndex(model.holdsByNetwork, after.hold.network, slotId);
     model.heldInOrder.add(slotId);
   }
 };
@@ -75,9 +90,16 @@ export const slotsBetween = (model: Availability, query: SlotQuery): SlotSummary
 };
 
 /** Slots a client holds right now (deadline not passed). */
-export const liveHoldsOf = (model: Availability, clientId: string, now: number): SlotSummary[] => {
+export const liveHoldsOf = (model: Availability, clientId: string, now: number): SlotSummary[] =>
+  liveHoldsIn(model, model.holdsByClient, clientId, now);
+
+/** Slots held from a network right now. */
+export const liveHoldsOfNetwork = (model: Availability, network: string, now: number): SlotSummary[] =>
+  liveHoldsIn(model, model.holdsByNetwork, network, now);
+
+const liveHoldsIn = (model: Availability, index: Map<string, Set<string>>, key: string, now: number): SlotSummary[] => {
   const out: SlotSummary[] = [];
-  for (const id of model.holdsByClient.get(clientId) ?? []) {
+  for (const id of index.get(key) ?? []) {
     const slot = model.slots.get(id);
     if (slot !== undefined && holdIsLive(slot, now)) out.push(slot);
   }

@@ -2,6 +2,7 @@ export * from './availability.js';
 export * from './bookings.js';
 export * from './day-index.js';
 export * from './hold-outcomes.js';
+export * from './hold-pressure.js';
 export * from './log-invariants.js';
 export * from './read-models.js';
 export * from './slot-history.js';

@@ -1,4 +1,11 @@
-import { initialSlotState, type SlotState, type TimeslotEvent } from '../machines/index.js';
+import {
+  type EndedHold,
+  initialSlotState,
+  noEndedHolds,
+  rememberEndedHold,
+  type SlotState,
+  type TimeslotEvent,
+} from '../machines/index.js';
 
 // A slot as readers see it: small, plain, cheap to keep for 100k slots. One fold serves
 // the live availability model and "the slot as it was at instant t" for the owner.
@@ -9,8 +16,10 @@ export type SlotSummary = {
   startsAt: number;
   endsAt: number;
   status: 'available' | 'reserved' | 'booked' | 'closed';
-  hold: { holdId: string; clientId: string; reservedAt: number; expiresAt: number } | null;
+  hold: { holdId: string; clientId: string; reservedAt: number; expiresAt: number; network?: string } | null;
   booking: { bookingId: string; clientId: string; bookedAt: number } | null;
+  /** Whose holds ended lately (the cool-down), as the slot's actor keeps them. */
+  endedHolds: readonly EndedHold[];
   /** Revision of the last event folded in: a version readers can compare. */
   revision: number;
 };
@@ -43,6 +52,7 @@ export const evolveSlot = (
       status: 'available',
       hold: null,
       booking: null,
+      endedHolds: noEndedHolds,
       revision,
     };
   }
@@ -50,16 +60,38 @@ export const evolveSlot = (
   const next = { ...slot, revision };
   switch (event.type) {
     case 'TimeslotReserved': {
-      const { holdId, clientId, reservedAt, expiresAt } = event.data;
+      const { holdId, clientId, reservedAt, expiresAt, network } = event.data;
       return {
         ...next,
         status: 'reserved',
-        hold: { holdId, clientId, reservedAt: ms(reservedAt), expiresAt: ms(expiresAt) },
+        hold: {
+          holdId,
+          clientId,
+          reservedAt: ms(reservedAt),
+          expiresAt: ms(expiresAt),
+          ...(network !== undefined && { network }),
+        },
       };
     }
+    // As the machine does (timeslot.machine.ts): a client's release or a deadline leaves a cool-down.
     case 'ReservationCancelled':
+      return {
+        ...next,
+        status: 'available',
+        hold: null,
+        endedHolds:
+          event.data.by === 'client' && slot.hold !== null
+            ? rememberEndedHold(slot.endedHolds, slot.hold, ms(event.data.cancelledAt))
+            : slot.endedHolds,
+      };
     case 'ReservationExpired':
-      return { ...next, status: 'available', hold: null };
+      return {
+        ...next,
+        status: 'available',
+        hold: null,
+        endedHolds:
+          slot.hold === null ? slot.endedHolds : rememberEndedHold(slot.endedHolds, slot.hold, slot.hold.expiresAt),
+      };
     case 'TimeslotBooked': {
       const { bookingId, clientId, bookedAt } = event.data;
       return { ...next, status: 'booked', hold: null, booking: { bookingId, clientId, bookedAt: ms(bookedAt) } };
@@ -90,6 +122,9 @@ export const holdIsLive = (slot: SlotSummary, now: number): boolean =>
 export const writeStateOf = (slot: SlotSummary | undefined): { state: SlotState; revision: number } | undefined => {
   if (slot === undefined) return { state: initialSlotState, revision: -1 };
   if (slot.status !== 'available' && slot.status !== 'closed') return undefined;
-  const { slotId, stylist, startsAt, endsAt, status, revision } = slot;
-  return { state: { status, slot: { slotId, stylist, startsAt, endsAt }, hold: null, booking: null }, revision };
+  const { slotId, stylist, startsAt, endsAt, status, revision, endedHolds } = slot;
+  return {
+    state: { status, slot: { slotId, stylist, startsAt, endsAt }, hold: null, booking: null, endedHolds },
+    revision,
+  };
 };

@@ -14,7 +14,7 @@ import { internStylist, type SlotSummary } from './slot-summary.js';
 // Only what a fold cannot cheaply re-derive is kept: the day indexes, the booking's slot
 // facts and the interned names are rebuilt here, in the order the fold would have built them.
 
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 /** The log event the models were folded up to, to recognise that log again. */
 export type SnapshotMark = { position: number; streamId: string; revision: number; recordedAt: string };
@@ -56,6 +56,7 @@ const decodeAvailability = (snapshot: ReadModelsSnapshot): Availability => {
     slots: new Map(),
     byDay: new Map(),
     holdsByClient: new Map(),
+    holdsByNetwork: new Map(),
     heldInOrder: new Set(snapshot.heldInOrder),
   };
   for (const slot of snapshot.slots) {
@@ -64,6 +65,13 @@ const decodeAvailability = (snapshot: ReadModelsSnapshot): Availability => {
     addToDayIndex(availability.byDay, summary.startsAt, summary.slotId);
   }
   for (const [client, ids] of snapshot.holdsByClient) availability.holdsByClient.set(client, new Set(ids));
+  // Which network holds what is on the held slots themselves (no order to keep).
+  for (const slotId of availability.heldInOrder) {
+    const network = availability.slots.get(slotId)?.hold?.network;
+    if (network === undefined) continue;
+    const held = availability.holdsByNetwork.get(network) ?? new Set<string>();
+    availability.holdsByNetwork.set(network, held.add(slotId));
+  }
   return availability;
 };
 

@@ -10,6 +10,8 @@ export type Config = {
   dataDir: string;
   eventstoreUrl: string | undefined;
   holdSeconds: number;
+  /** After a client's hold on a slot ends, how long before it (or its network) may hold that slot again. */
+  holdCooldownSeconds: number;
   ownerToken: string | undefined;
   salonTz: string;
   logLevel: string;
@@ -30,6 +32,17 @@ export type Config = {
   /** Origins allowed to call the API from other sites; none by default. */
   corsOrigins: string[];
   salonName: string;
+  /** Open live sockets per network; 0: no cap. */
+  maxSocketsPerIp: number;
+  /** Share of a stylist's day held beyond which a new hold needs a proof of work; 0: never. */
+  holdPressurePercent: number;
+  /** Seconds a client has to send a whole request. */
+  requestTimeoutSeconds: number;
+  /** Bearer token for /metrics on the main port. */
+  metricsToken: string | undefined;
+  /** A separate metrics listener (no token), on metricsHost. */
+  metricsPort: number | undefined;
+  metricsHost: string;
 };
 
 export class ConfigError extends Error {
@@ -76,6 +89,11 @@ export const loadConfig = (env: Env = process.env): Config => {
       throw new ConfigError(`CORS_ORIGIN must list origins like https://salon.example (got "${origin}")`);
     }
   }
+  const holdSeconds = integer(env, 'HOLD_SECONDS', 180, 1, 3_600);
+  const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  }
   const eventstoreUrl = env.EVENTSTORE_URL?.trim() || undefined;
   if (eventstoreUrl !== undefined && !/^esdb(\+discover)?:\/\/[^/\s]+/.test(eventstoreUrl)) {
     throw new ConfigError(
@@ -87,7 +105,8 @@ export const loadConfig = (env: Env = process.env): Config => {
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),
     eventstoreUrl,
-    holdSeconds: integer(env, 'HOLD_SECONDS', 180, 1, 3_600),
+    holdSeconds,
+    holdCooldownSeconds: integer(env, 'HOLD_COOLDOWN_SECONDS', holdSeconds, 0, 3_600),
     ownerToken: env.OWNER_TOKEN?.trim() || undefined,
     salonTz,
     logLevel,
@@ -102,5 +121,11 @@ export const loadConfig = (env: Env = process.env): Config => {
     trustProxy: flag(env, 'TRUST_PROXY', false),
     corsOrigins,
     salonName: env.SALON_NAME?.trim() || 'Holdfast salon',
+    maxSocketsPerIp: integer(env, 'MAX_SOCKETS_PER_IP', 50, 0, 100_000),
+    holdPressurePercent: integer(env, 'HOLD_PRESSURE_PERCENT', 30, 0, 100),
+    requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 10, 1, 600),
+    metricsToken,
+    metricsPort: env.METRICS_PORT?.trim() ? integer(env, 'METRICS_PORT', 0, 1, 65_535) : undefined,
+    metricsHost: env.METRICS_HOST?.trim() || '127.0.0.1',
   };
 };

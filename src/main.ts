@@ -8,6 +8,7 @@ import { openEventLog } from './eventlog/open.js';
 import { timedAppends } from './eventlog/timed.js';
 import { buildApp } from './http/app.js';
 import { defaultHttpSettings, type StartupWork } from './http/context.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { openDemoSchedule } from './schedule/demo.js';
@@ -54,7 +55,9 @@ const main = async (): Promise<void> => {
     log,
     clock: systemClock,
     holdSeconds: config.holdSeconds,
+    holdCooldownSeconds: config.holdCooldownSeconds,
     maxHoldsPerClient: config.maxHoldsPerClient,
+    maxHoldsPerNetwork: config.maxHoldsPerIp,
     mailboxCapacity: config.mailboxCapacity,
     logger,
   });
@@ -79,9 +82,12 @@ const main = async (): Promise<void> => {
       holdSeconds: config.holdSeconds,
       cancelCutoffHours: config.cancelCutoffHours,
       rateLimitPerMinute: config.rateLimitPerMinute,
-      maxHoldsPerIp: config.maxHoldsPerIp,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
+      maxSocketsPerIp: config.maxSocketsPerIp,
+      holdPressurePercent: config.holdPressurePercent,
+      requestTimeoutMs: config.requestTimeoutSeconds * 1_000,
+      ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
       ...(existsSync(join(webRoot, 'index.html')) && { webRoot }),
     },
   });
@@ -103,6 +109,7 @@ const main = async (): Promise<void> => {
     }));
 
   let stopping = false;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -113,6 +120,7 @@ const main = async (): Promise<void> => {
     }, 10_000);
     force.unref();
     await app.close(); // stops accepting; waits for requests in flight; closes WebSockets
+    await metricsServer?.close();
     await engine.stop();
     await saveSnapshot('shutdown');
     await log.close();
@@ -123,6 +131,9 @@ const main = async (): Promise<void> => {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  if (config.metricsPort !== undefined) {
+    metricsServer = await startMetricsServer(metrics, { port: config.metricsPort, host: config.metricsHost });
+  }
   const started = Date.now();
   await engine.start();
   if (engine.models.position !== 0) startup.pending = undefined; // not a first start: no demo

@@ -43,7 +43,7 @@ export const loadSecrets = (
   dataDir: string,
   env: { ownerToken: string | undefined; sessionSecret: string | undefined },
 ): Secrets => {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const sessionSecret = env.sessionSecret ?? keptIn(join(dataDir, 'session-secret'), 32).value;
   if (env.ownerToken !== undefined) return { ownerToken: env.ownerToken, sessionSecret };
   const file = join(dataDir, 'owner-token');

@@ -16,7 +16,7 @@ import {
 import {
   createReadModels,
   heldSlots,
-  liveHoldsOf,
+  holdIsLive,
   type ReadModels,
   slotHistory,
   slotStateAt,
@@ -24,18 +24,27 @@ import {
 import type { Clock } from '../clock.js';
 import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
 import { EngineError } from './errors.js';
+import { createHoldCaps } from './hold-caps.js';
 import { type IdSource, randomIds } from './ids.js';
 import { createMailboxes } from './mailbox.js';
 import { type OpenSlotInput, openSlots, precheckOpen, type OpenOutcome as SlotOpenOutcome } from './open-slots.js';
 import { type CommittedListener, createProjector } from './projector.js';
 import { createActorRegistry } from './registry.js';
+import { createReserveGate } from './reserve-gate.js';
 import { createSoleWriter } from './sole-writer.js';
 
 export type EngineOptions = {
   log: EventLog;
   clock: Clock;
   holdSeconds: number;
+  /**
+   * How long after a client's hold on a slot ends (released or lapsed) that client, and
+   * its network, may not hold the slot again. Defaults to one hold length; 0 turns it off.
+   */
+  holdCooldownSeconds?: number;
   maxHoldsPerClient: number;
+  /** Live holds per network (commands that name one); 0 or unset: no per-network cap. */
+  maxHoldsPerNetwork?: number;
   /** Commands waiting per slot before we answer "busy". */
   mailboxCapacity?: number;
   /** Idle (not held) actors kept warm; beyond this the least recently used are let go. */
@@ -51,6 +60,8 @@ export type CommandMeta = {
   requestId?: string;
   /** When the request was received (`performance.now()`); lets one log check serve many. */
   receivedAt?: number;
+  /** The requester's network as a keyed hash (see src/http/network.ts), for per-network rules. */
+  network?: string;
 };
 
 export type CommandResult = {
@@ -68,18 +79,25 @@ export type OpenOutcome = SlotOpenOutcome<CommandResult>;
 export type Engine = ReturnType<typeof createEngine>;
 
 const CONFLICT_RETRIES = 3;
+/** Reserves waiting, across all slots, for another client's reserve of the same slot. */
+const MAX_WAITING_RESERVES = 10_000;
 const EXPIRE_RETRY_MS = 1_000;
 const SYSTEM_EXPIRY: CommandMeta = { actor: { kind: 'system', reason: 'hold_expired' } };
 
 export const createEngine = (options: EngineOptions) => {
   const { log, clock, logger } = options;
   const holdMs = options.holdSeconds * 1_000;
+  const cooldownMs = (options.holdCooldownSeconds ?? options.holdSeconds) * 1_000;
   const ids = options.ids ?? randomIds;
   const machine = timeslotMachineFor(clock);
   const models: ReadModels = options.models ?? createReadModels();
   const projector = createProjector(log, models, logger);
   const mailboxes = createMailboxes(options.mailboxCapacity ?? 64);
-  const reservesInFlight = new Map<string, number>();
+  const caps = createHoldCaps({
+    availability: models.availability,
+    perClient: options.maxHoldsPerClient,
+    perNetwork: options.maxHoldsPerNetwork ?? 0,
+  });
   let state: 'created' | 'replaying' | 'starting' | 'ready' | 'stopping' | 'stopped' = 'created';
 
   // Reads fail like appends do: as `log_unavailable`, never as a raw adapter error.
@@ -137,7 +155,7 @@ export const createEngine = (options: EngineOptions) => {
       sole.loaded(slotId);
       let events: TimeslotEvent[];
       try {
-        events = decide(actor.state(), command, { now: clock.now(), holdMs });
+        events = decide(actor.state(), command, { now: clock.now(), holdMs, cooldownMs });
       } catch (error) {
         if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
           drop(slotId);
@@ -192,6 +210,37 @@ export const createEngine = (options: EngineOptions) => {
     if (!isSlotId(slotId)) return Promise.reject(new DomainError('slot_not_found', 'no such timeslot'));
     return mailboxes.run(slotId, () => handle(slotId, command, meta));
   };
+
+  // ---- a stampede on one slot: answered from what is known, not queued ----------------------
+
+  /** The revision at which the slot is taken by someone other than `clientId`, if it is. */
+  const takenAt = (slotId: string, clientId: string, now: number): number | undefined => {
+    const actor = registry.get(slotId);
+    if (actor !== undefined) {
+      const s = actor.state();
+      const held = s.status === 'reserved' && s.hold !== null && now < s.hold.expiresAt && s.hold.clientId !== clientId;
+      return held || s.status === 'booked' ? actor.revision : undefined;
+    }
+    const slot = models.availability.slots.get(slotId);
+    if (slot === undefined) return undefined;
+    const held = holdIsLive(slot, now) && slot.hold?.clientId !== clientId;
+    return held || slot.status === 'booked' ? slot.revision : undefined;
+  };
+
+  const gate = createReserveGate({
+    maxWaiting: MAX_WAITING_RESERVES,
+    // An answer from a view that may be behind another writer is checked against the log,
+    // as any refusal is; a slot whose last append is in doubt is not answered from here.
+    knownTaken: (slotId, clientId, receivedAt) => {
+      if (sole.inDoubt(slotId)) return false;
+      const revision = takenAt(slotId, clientId, clock.now());
+      if (revision === undefined) return false;
+      if (sole.alone(receivedAt)) return true;
+      return streamHead(log, streamIdOf(slotId))
+        .catch(unavailable(slotId))
+        .then((head) => head === revision);
+    },
+  });
 
   // ---- hold deadlines: the machine signals, we persist the expiry like any fact ----------
 
@@ -298,29 +347,20 @@ export const createEngine = (options: EngineOptions) => {
     precheckOpen: (inputs: readonly OpenSlotInput[]) => precheckOpen(inputs, models.availability, clock.now()),
 
     reserve: async (slotId: string, clientId: string, meta?: Partial<CommandMeta>): Promise<CommandResult> => {
-      const holds = liveHoldsOf(models.availability, clientId, clock.now());
-      const inFlight = reservesInFlight.get(clientId) ?? 0;
-      if (!holds.some((s) => s.slotId === slotId) && holds.length + inFlight >= options.maxHoldsPerClient) {
-        throw new DomainError(
-          'too_many_holds',
-          `you can hold at most ${options.maxHoldsPerClient} timeslots at once; book or release one first`,
-        );
-      }
-      // Counted until the hold is in the read model, so concurrent reserves cannot slip past the cap.
-      reservesInFlight.set(clientId, inFlight + 1);
+      if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
+      const network = meta?.network;
+      // Counted until the hold is in the read model, so concurrent reserves cannot slip past a cap.
+      const leave = caps.enter(slotId, clientId, network, clock.now());
       try {
-        return await execute(
-          slotId,
-          { type: 'reserve', clientId, holdId: ids.holdId() },
-          {
-            actor: { kind: 'client', id: clientId },
-            ...meta,
-          },
+        return await gate.run(slotId, clientId, meta?.receivedAt, () =>
+          execute(
+            slotId,
+            { type: 'reserve', clientId, holdId: ids.holdId(), ...(network !== undefined && { network }) },
+            { actor: { kind: 'client', id: clientId }, ...meta },
+          ),
         );
       } finally {
-        const left = (reservesInFlight.get(clientId) ?? 1) - 1;
-        if (left === 0) reservesInFlight.delete(clientId);
-        else reservesInFlight.set(clientId, left);
+        leave();
       }
     },
 

@@ -44,6 +44,8 @@ export const createSoleWriter = (log: Pick<EventLog, 'foreignWriteMark'>, availa
     knownState: (slotId: string, receivedAt?: number): { state: SlotState; revision: number } | undefined =>
       alone(receivedAt) && !reloadFromLog.has(slotId) ? writeStateOf(availability.slots.get(slotId)) : undefined,
     distrust: (slotId: string): void => void reloadFromLog.add(slotId),
+    /** Whether the slot's last append failed in doubt (its actor and summary may miss an event). */
+    inDoubt: (slotId: string): boolean => reloadFromLog.has(slotId),
     loaded: (slotId: string): void => void reloadFromLog.delete(slotId),
   };
 };

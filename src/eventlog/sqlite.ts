@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
@@ -100,10 +100,27 @@ const whileBusy = <T>(step: () => T, timeoutMs = 5_000): T => {
   }
 };
 
+/**
+ * The log holds customers' names and numbers: only our user may read it. SQLite creates its
+ * -wal and -shm files with the database file's own mode, so creating that file 0600 before
+ * SQLite opens it is enough; files an older version created 0644 are tightened here.
+ */
+const keepPrivate = (path: string): void => {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+};
+
 export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   const clock = options.clock ?? systemClock;
   const readonly = options.readonly ?? false;
-  if (!readonly) mkdirSync(dirname(options.path), { recursive: true });
+  if (!readonly) keepPrivate(options.path);
   const db = new Database(options.path, { readonly, fileMustExist: readonly });
   // First: two processes opening one new file race for the lock that WAL mode and the schema take.
   db.pragma('busy_timeout = 5000');

@@ -11,12 +11,15 @@ export class ApiError extends Refusal {
   readonly headers: Record<string, string>;
   /** Per-item reasons when a batch is refused as a whole. */
   readonly errors: ItemError[] | undefined;
+  /** What the client needs to try again (a proof-of-work challenge). */
+  readonly challenge: unknown;
   constructor(
     statusCode: number,
     code: string,
     message: string,
     headers: Record<string, string> = {},
     errors?: ItemError[],
+    more: { challenge?: unknown } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -24,5 +27,6 @@ export class ApiError extends Refusal {
     this.code = code;
     this.headers = headers;
     this.errors = errors;
+    this.challenge = more.challenge;
   }
 }

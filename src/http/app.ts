@@ -11,12 +11,13 @@ import { adminSchemas } from './admin-schemas.js';
 import { ApiError } from './api-error.js';
 import type {} from './command-meta.js'; // request.receivedAt
 import type { HttpDeps, RouteContext } from './context.js';
-import { installErrorHandling } from './errors.js';
-import { createIpHoldLimit } from './ip-holds.js';
+import { answerClientError, installErrorHandling, logSocketError } from './errors.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
-import { liveRoutes } from './live.js';
+import { liveRoutes } from './live/routes.js';
 import { createManageTokens } from './manage-token.js';
+import { createNetworkIds } from './network.js';
 import { createOwnerGuessLimit, ownerAuthHook } from './owner-auth.js';
+import { createProofOfWork } from './proof-of-work.js';
 import { adminBookingRoutes } from './routes/admin-bookings.js';
 import { adminScheduleRoutes } from './routes/admin-schedule.js';
 import { adminSlotRoutes } from './routes/admin-slots.js';
@@ -24,6 +25,7 @@ import { bookingRoutes } from './routes/bookings.js';
 import { healthRoutes } from './routes/health.js';
 import { timeslotRoutes } from './routes/timeslots.js';
 import { webRoutes } from './routes/web.js';
+import { createOriginCheck } from './same-origin.js';
 import { sharedSchemas } from './schemas.js';
 import { securityHeaders } from './security-headers.js';
 import { createSessions } from './session.js';
@@ -55,6 +57,16 @@ export const buildApp = async (deps: HttpDeps) => {
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // A request (headers and body) must arrive within requestTimeoutMs: a body dripped a
+    // byte at a time no longer holds a socket for minutes. Node checks at an interval, so
+    // that is tightened with the timeout (the default, 30 s, would let one live 40 s).
+    requestTimeout: settings.requestTimeoutMs,
+    http: {
+      headersTimeout: settings.requestTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(settings.requestTimeoutMs / 4))),
+    },
+    clientErrorHandler: answerClientError,
   });
   installErrorHandling(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -113,7 +125,7 @@ export const buildApp = async (deps: HttpDeps) => {
         'retry-after': String(Math.ceil(context.ttl / 1_000)),
       }),
   });
-  await app.register(websocket, { options: { maxPayload: 4 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 }, errorHandler: logSocketError });
 
   await app.register(swagger, {
     openapi: {
@@ -144,11 +156,9 @@ export const buildApp = async (deps: HttpDeps) => {
     ownerGuesses: createOwnerGuessLimit(
       limitsOn ? app.createRateLimit({ max: OWNER_GUESSES_PER_MINUTE, timeWindow: 60_000 }) : undefined,
     ),
-    ipHolds: createIpHoldLimit({
-      max: settings.maxHoldsPerIp,
-      availability: engine.models.availability,
-      clock: deps.clock,
-    }),
+    networkOf: createNetworkIds(deps.secrets.sessionSecret),
+    origins: createOriginCheck(settings.corsOrigins),
+    proofOfWork: createProofOfWork(deps.secrets.sessionSecret),
   };
   const requireReady = (_request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     if (engine.ready) done();
@@ -161,6 +171,7 @@ export const buildApp = async (deps: HttpDeps) => {
   await app.register(async (api) => {
     api.decorateRequest('clientId', '');
     api.decorateRequest('newSession', false);
+    api.addHook('onRequest', ctx.origins.hook);
     api.addHook('onRequest', requireReady);
     api.addHook('onRequest', ctx.sessions.hook);
     api.addHook('onSend', ctx.sessions.issue);

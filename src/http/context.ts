@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { Metrics } from '../metrics.js';
-import type { IpHoldLimit } from './ip-holds.js';
+import { SOCKET_ALLOWANCE } from './live/allowance.js';
 import type { ManageTokens } from './manage-token.js';
+import type { NetworkIds } from './network.js';
 import type { OwnerGuessLimit } from './owner-auth.js';
+import type { ProofOfWork } from './proof-of-work.js';
+import type { OriginCheck } from './same-origin.js';
 import type { Sessions } from './session.js';
 
 // What the HTTP layer needs from the rest of the process, passed in (buildApp(deps)) so
@@ -17,12 +20,21 @@ export type HttpSettings = {
   cancelCutoffHours: number;
   /** 0 turns rate limiting off (benchmarks). */
   rateLimitPerMinute: number;
-  maxHoldsPerIp: number;
   trustProxy: boolean;
   corsOrigins: string[];
   /** Live connections: ping interval, and how much unsent data a slow client may pile up. */
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** Open live sockets per network (IPv4 address, IPv6 /64); 0: no cap. */
+  maxSocketsPerIp: number;
+  /** What one live socket may send: a burst of `capacity` messages, refilled `perSecond`. */
+  liveAllowance: { capacity: number; perSecond: number };
+  /** Time a client has to send a whole request, headers and body (slow-body defence). */
+  requestTimeoutMs: number;
+  /** Bearer token that /metrics on this port asks for; unset: /metrics here refuses (401). */
+  metricsToken?: string;
+  /** New holds need a solved proof of work once this share of a stylist's day is held; 0: never. */
+  holdPressurePercent: number;
   /** The built web app (dist/web); unset serves the API alone. */
   webRoot?: string;
 };
@@ -42,7 +54,12 @@ export type StartupWork = { pending?: string | undefined };
 
 export type RouteContext = HttpDeps & {
   manageTokens: ManageTokens;
-  ipHolds: IpHoldLimit;
+  /** A request IP's network id (a keyed hash), for the engine's per-network rules. */
+  networkOf: NetworkIds;
+  /** Refuses cookie-authenticated state changes and live sockets from another site. */
+  origins: OriginCheck;
+  /** Challenges for new holds when much of a day is held. */
+  proofOfWork: ProofOfWork;
   sessions: Sessions;
   ownerGuesses: OwnerGuessLimit;
 };
@@ -53,9 +70,12 @@ export const defaultHttpSettings: HttpSettings = {
   holdSeconds: 180,
   cancelCutoffHours: 24,
   rateLimitPerMinute: 30,
-  maxHoldsPerIp: 10,
   trustProxy: false,
   corsOrigins: [],
   heartbeatMs: 30_000,
   maxBufferedBytes: 1 << 20,
+  maxSocketsPerIp: 50,
+  liveAllowance: SOCKET_ALLOWANCE,
+  requestTimeoutMs: 10_000,
+  holdPressurePercent: 30,
 };

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import { type DomainErrorCode, isDomainError } from '../../machines/index.js';
 import { type EngineErrorCode, isEngineError } from '../engine/errors.js';
 import { ApiError, type ItemError } from './api-error.js';
@@ -17,6 +19,8 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   slot_overlaps: 409,
   invalid_slot: 400,
   too_many_holds: 429,
+  too_many_holds_from_network: 429,
+  hold_cooldown: 429,
   no_hold: 400,
   not_your_hold: 400,
   hold_expired: 400,
@@ -42,11 +46,16 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
 };
 
-export type ErrorBody = { error: string; message: string; errors?: ItemError[] };
+export type ErrorBody = { error: string; message: string; errors?: ItemError[]; challenge?: unknown };
 
 export const toApiError = (error: unknown): ApiError | undefined => {
   if (error instanceof ApiError) return error;
-  if (isDomainError(error)) return new ApiError(DOMAIN_STATUS[error.code], error.code, error.message);
+  if (isDomainError(error)) {
+    // A refusal that lifts by itself says when, in whole seconds (RFC 9110), never less than 1.
+    const wait = error.retryAfterMs;
+    const headers = wait === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(wait / 1_000))) };
+    return new ApiError(DOMAIN_STATUS[error.code], error.code, error.message, headers);
+  }
   if (isEngineError(error)) {
     return new ApiError(503, error.code, error.message, { 'retry-after': String(ENGINE_RETRY_SECONDS[error.code]) });
   }
@@ -77,9 +86,48 @@ export const installErrorHandling = (app: FastifyInstance): void => {
         error: api.code,
         message: api.message,
         ...(api.errors !== undefined && { errors: api.errors }),
+        ...(api.challenge !== undefined && { challenge: api.challenge }),
       } satisfies ErrorBody);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+};
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (a request that took longer
+ * than requestTimeoutMs, a malformed one, oversized headers), as a coded JSON reply where
+ * the socket can still take one, then closed. A client's fault, logged at debug at most.
+ */
+export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'the request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'the request headers are too large']
+        : [400, 'bad_request', 'the request could not be parsed'];
+  this.log.debug({ code: error.code, status }, 'client error before routing');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: code, message } satisfies ErrorBody);
+    socket.write(
+      `HTTP/1.1 ${status} ${code}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/**
+ * An error on a live socket. A client's fault (an oversized or malformed frame: ws codes
+ * them WS_ERR_…) is worth an info line without a stack, or anyone could fill the error
+ * log; anything else is ours, logged as an error. Either way the socket is done.
+ */
+export const logSocketError = (error: Error & { code?: string }, socket: WebSocket, request: FastifyRequest): void => {
+  if (typeof error.code === 'string' && error.code.startsWith('WS_ERR_')) {
+    request.log.info({ code: error.code, reason: error.message }, 'live socket closed: the client sent a bad frame');
+  } else {
+    request.log.error({ err: error }, 'live socket failed');
+  }
+  socket.terminate();
 };

@@ -7,7 +7,7 @@ import { ApiError } from './api-error.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export const ownerTokenMatches = (expected: string, presented: string | undefined): boolean =>
+export const tokenMatches = (expected: string, presented: string | undefined): boolean =>
   presented !== undefined && timingSafeEqual(digest(expected), digest(presented));
 
 export const bearerOf = (header: string | undefined): string | undefined => {
@@ -49,7 +49,7 @@ export const ownerAuthHook =
   (ownerToken: string, guesses: OwnerGuessLimit) =>
   async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     await guesses.check(request);
-    if (ownerTokenMatches(ownerToken, bearerOf(request.headers.authorization))) return;
+    if (tokenMatches(ownerToken, bearerOf(request.headers.authorization))) return;
     await guesses.failed(request);
     reply.header('www-authenticate', 'Bearer realm="holdfast-owner"');
     throw new ApiError(401, 'unauthorized', 'owner endpoints need Authorization: Bearer <OWNER_TOKEN>');

@@ -15,6 +15,12 @@ export const ErrorBody = Type.Object(
         description: 'per item, when a batch is refused as a whole',
       }),
     ),
+    challenge: Type.Optional(
+      Type.Unknown({
+        description:
+          'with challenge_required / challenge_failed: an ALTCHA challenge to solve and send back as `altcha`',
+      }),
+    ),
   },
   { $id: 'Error' },
 );
@@ -77,6 +83,14 @@ const seedFields = {
   user_id: Type.Optional(Type.Unknown({ description: 'ignored: identity comes from the session cookie' })),
 };
 export const SeedBody = Type.Object(seedFields);
+
+/** A reserve may carry a solved proof of work, asked for when much of the day is held. */
+export const ReserveBody = Type.Object({
+  ...seedFields,
+  altcha: Type.Optional(
+    Type.String({ maxLength: 8_192, description: 'a solved ALTCHA challenge (base64 JSON), when one was asked for' }),
+  ),
+});
 
 /** `payment_details` (the seed's other field) is accepted and dropped too. */
 export const BookBody = Type.Object({ ...seedFields, customer: CustomerInput });

@@ -85,10 +85,26 @@ describe('engine on a SQLite log', () => {
     await rig.dispose();
     rig = await sqliteRig({ mailboxCapacity: 4 });
     slot = (await rig.engine.open(anna(4), OWNER)).slot.slot?.slotId ?? '';
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => rig.engine.reserve(slot, `c${i}`)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => rig.engine.cancelHold(slot, `c${i}`)),
+    );
     const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason.code));
     expect(codes.filter((c) => c === 'busy')).toHaveLength(6);
+    expect(codes.filter((c) => c === 'no_hold')).toHaveLength(4);
+  });
+
+  it('answers a stampede of reserves on one slot with one hold and slot_taken for the rest, never busy', async () => {
+    await rig.dispose();
+    rig = await sqliteRig({ mailboxCapacity: 4 });
+    slot = (await rig.engine.open(anna(4), OWNER)).slot.slot?.slotId ?? '';
+    const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => rig.engine.reserve(slot, `c${i}`)));
+    const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason.code));
     expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
+    expect(codes.filter((c) => c === 'slot_taken')).toHaveLength(299);
+    // Now known to be taken: refused at once, without entering the slot's mailbox.
+    const late = rig.engine.reserve(slot, 'late');
+    expect(rig.engine.mailboxDepth).toBe(0);
+    await expect(late).rejects.toMatchObject({ code: 'slot_taken' });
   });
 
   it('keeps a hold’s original deadline across a restart and re-arms only the time left', async () => {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { streamIdOf } from '../../machines/index.js';
-import { CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED } from '../../src/http/live.js';
+import { CLOSE_TOO_SLOW, CLOSE_UNAUTHORISED } from '../../src/http/live/routes.js';
 import { type AppRig, appRig, OWNER_TOKEN, slotIdAt } from '../support/app-harness.js';
 import { anna, MINUTE, T0, until } from '../support/fixtures.js';
 import { connectLive, type LiveClient } from '../support/ws-client.js';
@@ -26,7 +26,7 @@ const live = async (url: string, headers: Record<string, string> = {}) => {
   return client;
 };
 const wsClients = async (rig: AppRig): Promise<number> => {
-  const text = (await rig.app.inject('/metrics')).body;
+  const text = await rig.metrics();
   return Number(/^holdfast_websocket_clients (\d+)$/m.exec(text)?.[1]);
 };
 
@@ -75,7 +75,7 @@ describe('GET /api/live', () => {
   });
 
   it('resyncs on request with a fresh snapshot, and answers nonsense with an error message', async () => {
-    r = await appRig();
+    r = await appRig({ settings: { liveAllowance: { capacity: 20, perSecond: 1 } } });
     const client = await live(`${await listen(r)}/api/live?stylist=anna&from=2026-12-05T11:00:00Z`);
     const first = await client.next((m) => m.type === 'snapshot');
     expect(first.timeslots).toHaveLength(4);
@@ -108,7 +108,11 @@ describe('GET /api/live', () => {
 
   it('disconnects a client that stops reading instead of buffering for it without bound', async () => {
     const slots = Array.from({ length: 300 }, (_, i) => anna(2 + i));
-    r = await appRig({ slots, settings: { maxBufferedBytes: 256 * 1024 } });
+    // A generous allowance: this client is slow, not flooding.
+    r = await appRig({
+      slots,
+      settings: { maxBufferedBytes: 256 * 1024, liveAllowance: { capacity: 5_000, perSecond: 1 } },
+    });
     const client = await live(`${await listen(r)}/api/live`);
     await client.next((m) => m.type === 'snapshot');
     expect(await wsClients(r)).toBe(1);

@@ -61,7 +61,7 @@ describe('malformed requests', () => {
 
 describe('limits against hoarding (OWASP API4/API6)', () => {
   it('caps live holds per network even when the client throws its cookies away', async () => {
-    r = await appRig({ settings: { maxHoldsPerIp: 3 } });
+    r = await appRig({ engine: { maxHoldsPerNetwork: 3 } });
     const results: Array<{ statusCode: number; headers: Record<string, unknown> }> = [];
     for (const h of [2, 3, 4, 5]) {
       const fresh = r.client({ ip: '198.51.100.9' }); // a new session each time
@@ -81,7 +81,7 @@ describe('limits against hoarding (OWASP API4/API6)', () => {
 
   it('turns the per-network cap off with maxHoldsPerIp 0 (MAX_HOLDS_PER_IP=0); the per-session cap still holds', async () => {
     const hours = Array.from({ length: 14 }, (_, i) => i + 2);
-    r = await appRig({ settings: { maxHoldsPerIp: 0 }, slots: hours.map((h) => anna(h)) });
+    r = await appRig({ engine: { maxHoldsPerNetwork: 0 }, slots: hours.map((h) => anna(h)) });
     const codes: number[] = [];
     for (const h of hours.slice(0, 12)) {
       codes.push((await r.client({ ip: '198.51.100.9' }).post(`/api/timeslots/${slotIdAt(h)}/reserve`)).statusCode);
@@ -241,7 +241,7 @@ describe('operations', () => {
     await a.post(`/api/timeslots/${slotIdAt(2)}/reserve`);
     await a.post(`/api/timeslots/${slotIdAt(2)}/book`, { customer: { name: 'Zoë', phone: '07700900123' } });
     await a.post(`/api/timeslots/${slotIdAt(3)}/reserve`);
-    const during = (await r.app.inject('/metrics')).body;
+    const during = await r.metrics();
     expect(during).toMatch(/^holdfast_active_holds 1$/m);
     expect(during).toMatch(/^holdfast_bookings_total 1$/m);
     expect(during).toMatch(/^holdfast_mailbox_depth 0$/m);
@@ -249,7 +249,7 @@ describe('operations', () => {
       /^http_request_duration_seconds_count\{method="POST",route="\/api\/timeslots\/:id\/reserve",status_code="200"\} 2$/m,
     );
     await r.rig.advance(180_000);
-    const after = (await r.app.inject('/metrics')).body;
+    const after = await r.metrics();
     expect(after).toMatch(/^holdfast_active_holds 0$/m);
     expect(after).toMatch(/^holdfast_hold_expiries_total 1$/m);
   });

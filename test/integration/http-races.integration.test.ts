@@ -17,7 +17,7 @@ let rig: AppRig;
 afterEach(() => rig.dispose());
 
 const serve = async (slots = [anna(4)]) => {
-  rig = await appRig({ slots, settings: { maxHoldsPerIp: 10_000, rateLimitPerMinute: 0 } });
+  rig = await appRig({ slots, settings: { rateLimitPerMinute: 0 } });
   await rig.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = rig.app.server.address() as AddressInfo;
   return `http://127.0.0.1:${port}`;

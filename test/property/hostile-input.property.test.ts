@@ -24,7 +24,7 @@ let victimCookie = '';
 let positionBefore: number;
 
 beforeAll(async () => {
-  r = await appRig({ settings: { maxHoldsPerIp: 10_000 } });
+  r = await appRig();
   [heldSlot, bookedSlot, freeSlot] = [slotIdAt(2), slotIdAt(3), slotIdAt(4)];
   const victim = r.client();
   await victim.post(`/api/timeslots/${heldSlot}/reserve`);

@@ -19,6 +19,7 @@ import { anna, simulatedClock, tempDir } from './fixtures.js';
 
 export const OWNER_TOKEN = 'owner-token-for-tests-0123456789abcdef';
 export const SESSION_SECRET = 'session-secret-for-tests-0123456789abcdef';
+export const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
 export type Client = {
   readonly cookie: string | undefined;
@@ -37,6 +38,8 @@ export type AppRig = {
   app: App;
   client(options?: { ip?: string }): Client;
   owner(method: Method, url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  /** The Prometheus text, as a scraper with METRICS_TOKEN gets it. */
+  metrics(): Promise<string>;
   dispose(): Promise<void>;
 };
 
@@ -66,7 +69,14 @@ export const appRig = async (
     clock: rig.clock,
     metrics: createMetrics(),
     secrets: { ownerToken: OWNER_TOKEN, sessionSecret: options.sessionSecret ?? SESSION_SECRET },
-    settings: { ...defaultHttpSettings, rateLimitPerMinute: 0, ...options.settings },
+    // Limits and prices that tests opt into: rate limits, proof of work under hold pressure.
+    settings: {
+      ...defaultHttpSettings,
+      rateLimitPerMinute: 0,
+      holdPressurePercent: 0,
+      metricsToken: METRICS_TOKEN,
+      ...options.settings,
+    },
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.startup !== undefined && { startup: options.startup }),
   });
@@ -107,6 +117,8 @@ export const appRig = async (
       if (body !== undefined) options.payload = body as object;
       return app.inject(options);
     },
+    metrics: async () =>
+      (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).body,
     dispose: async () => {
       await app.close();
       await rig.dispose();
@@ -131,7 +143,7 @@ export const unstartedApp = async (logger?: Logger) => {
     clock,
     metrics: createMetrics(),
     secrets: { ownerToken: OWNER_TOKEN, sessionSecret: SESSION_SECRET },
-    settings: { ...defaultHttpSettings, rateLimitPerMinute: 0 },
+    settings: { ...defaultHttpSettings, rateLimitPerMinute: 0, holdPressurePercent: 0 },
     ...(logger !== undefined && { logger }),
   });
   return {

@@ -91,13 +91,15 @@ export const multiProcessScenarios = (name: string, makeHarness: () => SharedLog
       await b.engine.reserve(slot, 'warm-b');
       await b.engine.cancelHold(slot, 'warm-b');
       for (let round = 0; round < 5; round += 1) {
-        const results = await Promise.allSettled([a.engine.reserve(slot, 'x'), b.engine.reserve(slot, 'y')]);
+        // New clients each round: a released holder waits out a cool-down.
+        const [x, y] = [`x${round}`, `y${round}`];
+        const results = await Promise.allSettled([a.engine.reserve(slot, x), b.engine.reserve(slot, y)]);
         const won = results.filter((r) => r.status === 'fulfilled');
         const lost = results.filter((r) => r.status === 'rejected');
         expect(won).toHaveLength(1);
         expect(lost.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['slot_taken']);
-        const winner = won[0]?.status === 'fulfilled' && won[0].value.slot.hold?.clientId === 'x' ? a : b;
-        await winner.engine.cancelHold(slot, winner === a ? 'x' : 'y');
+        const winner = won[0]?.status === 'fulfilled' && won[0].value.slot.hold?.clientId === x ? a : b;
+        await winner.engine.cancelHold(slot, winner === a ? x : y);
       }
       const types = await streamOf(a);
       // Every hold in the log was released before the next was taken: never two at once.

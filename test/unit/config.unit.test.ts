@@ -18,8 +18,16 @@ describe('configuration from the environment', () => {
       maxHoldsPerIp: 10,
       trustProxy: false,
       corsOrigins: [],
+      holdCooldownSeconds: 180, // one hold length
+      maxSocketsPerIp: 50,
+      holdPressurePercent: 30,
+      requestTimeoutSeconds: 10,
+      metricsToken: undefined,
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
     });
     expect(config.dataDir.endsWith('/data')).toBe(true);
+    expect(loadConfig({ HOLD_SECONDS: '60' }).holdCooldownSeconds).toBe(60);
   });
 
   it('reads every documented name', () => {
@@ -42,6 +50,13 @@ describe('configuration from the environment', () => {
       TRUST_PROXY: '1',
       CORS_ORIGIN: 'https://salon.example, http://localhost:5173',
       SALON_NAME: 'Chez Anna',
+      HOLD_COOLDOWN_SECONDS: '0',
+      MAX_SOCKETS_PER_IP: '5',
+      HOLD_PRESSURE_PERCENT: '0',
+      REQUEST_TIMEOUT_SECONDS: '30',
+      METRICS_TOKEN: 'm'.repeat(20),
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -62,6 +77,13 @@ describe('configuration from the environment', () => {
       trustProxy: true,
       corsOrigins: ['https://salon.example', 'http://localhost:5173'],
       salonName: 'Chez Anna',
+      holdCooldownSeconds: 0,
+      maxSocketsPerIp: 5,
+      holdPressurePercent: 0,
+      requestTimeoutSeconds: 30,
+      metricsToken: 'm'.repeat(20),
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
     });
   });
 
@@ -91,6 +113,12 @@ describe('configuration from the environment', () => {
     ['CORS_ORIGIN', '*'],
     ['EVENTSTORE_URL', 'localhost:2113'],
     ['EVENTSTORE_URL', 'postgres://localhost/holdfast'],
+    ['HOLD_COOLDOWN_SECONDS', '3601'],
+    ['MAX_SOCKETS_PER_IP', 'lots'],
+    ['HOLD_PRESSURE_PERCENT', '101'],
+    ['REQUEST_TIMEOUT_SECONDS', '0'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_PORT', '0'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SlotSummary } from '../../projections/index.js';
 import { createManageTokens } from '../../src/http/manage-token.js';
-import { bearerOf, ownerTokenMatches } from '../../src/http/owner-auth.js';
+import { bearerOf, tokenMatches } from '../../src/http/owner-auth.js';
 import { parseInstant, parseRange } from '../../src/http/time-range.js';
 import { publicSlot } from '../../src/http/views.js';
 import { loadSecrets } from '../../src/secrets.js';
@@ -44,6 +44,7 @@ describe('what a client may see of a slot', () => {
     status: 'reserved',
     hold: { holdId: 'h1', clientId: 'alice', reservedAt: T0, expiresAt: T0 + 180_000 },
     booking: null,
+    endedHolds: [],
     revision: 1,
   };
   it('shows the holder its hold with the time left, others only "unavailable"', () => {
@@ -77,9 +78,9 @@ describe('tokens', () => {
     expect(bearerOf('Bearer abc')).toBe('abc');
     expect(bearerOf('bearer   abc ')).toBe('abc');
     expect(bearerOf('Basic abc')).toBeUndefined();
-    expect(ownerTokenMatches('abc', 'abc')).toBe(true);
-    expect(ownerTokenMatches('abc', 'abcd')).toBe(false);
-    expect(ownerTokenMatches('abc', undefined)).toBe(false);
+    expect(tokenMatches('abc', 'abc')).toBe(true);
+    expect(tokenMatches('abc', 'abcd')).toBe(false);
+    expect(tokenMatches('abc', undefined)).toBe(false);
   });
 });
 

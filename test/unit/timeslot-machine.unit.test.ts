@@ -12,6 +12,7 @@ import {
   type TimeslotEvent,
   timeslotMachineFor,
 } from '../../machines/index.js';
+import { evolveSlot, type SlotSummary } from '../../projections/index.js';
 import { HOUR, MINUTE, simulatedClock, T0 } from '../support/fixtures.js';
 
 // Given the facts so far, when a command arrives, then these facts (or this rejection).
@@ -317,6 +318,105 @@ describe('owner actions', () => {
     expect(
       when(given(opened, reservedBy('a'), booked('a')), { type: 'cancelBooking', by: 'client', bookingId: 'HF-OTHER' }),
     ).toThrow(expect.objectContaining({ code: 'not_booked' }));
+  });
+});
+
+describe('holds are not renewable: the cool-down', () => {
+  const COOL = 180_000;
+  const cooled = (now: number): DecideContext => ({ now, holdMs: HOLD_MS, cooldownMs: COOL });
+  const reserve = (clientId: string, network?: string): SlotCommand => ({
+    type: 'reserve',
+    clientId,
+    holdId: `h-${clientId}-2`,
+    ...(network !== undefined && { network }),
+  });
+  const withNetwork = (event: TimeslotEvent, network: string): TimeslotEvent =>
+    event.type === 'TimeslotReserved' ? { ...event, data: { ...event.data, network } } : event;
+  const released = (clientId: string, at: number, by: 'client' | 'owner' = 'client'): TimeslotEvent => ({
+    type: 'ReservationCancelled',
+    data: { holdId: `hold-${clientId}`, clientId, cancelledAt: new Date(at).toISOString(), by },
+  });
+  const expired = (clientId: string, at: number): TimeslotEvent => ({
+    type: 'ReservationExpired',
+    data: { holdId: `hold-${clientId}`, clientId, expiredAt: new Date(at).toISOString() },
+  });
+  const refusal = (state: SlotState, command: SlotCommand, now: number) => {
+    try {
+      decide(state, command, cooled(now));
+      return 'ok';
+    } catch (error) {
+      const { code, retryAfterMs } = error as { code: string; retryAfterMs?: number };
+      return retryAfterMs === undefined ? code : `${code} ${retryAfterMs}`;
+    }
+  };
+
+  it('refuses the client that released a slot, until the cool-down has passed, and says how long', () => {
+    const state = given(opened, reservedBy('a'), released('a', T0 + MINUTE));
+    expect(refusal(state, reserve('a'), T0 + MINUTE)).toBe(`hold_cooldown ${COOL}`);
+    expect(refusal(state, reserve('a'), T0 + MINUTE + COOL - 1)).toBe('hold_cooldown 1');
+    expect(refusal(state, reserve('a'), T0 + MINUTE + COOL)).toBe('ok');
+    expect(refusal(state, reserve('b'), T0 + MINUTE)).toBe('ok'); // anyone else at once
+  });
+
+  it('refuses every session on the releasing network', () => {
+    const state = given(opened, withNetwork(reservedBy('a'), 'net-1'), released('a', T0 + MINUTE));
+    expect(refusal(state, reserve('fresh-cookie', 'net-1'), T0 + 2 * MINUTE)).toMatch(/^hold_cooldown/);
+    expect(refusal(state, reserve('fresh-cookie', 'net-2'), T0 + 2 * MINUTE)).toBe('ok');
+  });
+
+  it('counts an expired hold from its deadline, logged or not yet', () => {
+    const deadline = T0 + HOLD_MS;
+    const logged = given(opened, reservedBy('a'), expired('a', deadline + 5 * MINUTE));
+    expect(refusal(logged, reserve('a'), deadline + COOL - 1)).toBe('hold_cooldown 1');
+    expect(refusal(logged, reserve('a'), deadline + COOL)).toBe('ok');
+    const lapsed = given(opened, reservedBy('a')); // the expiry is not in the log yet
+    expect(refusal(lapsed, reserve('a'), deadline + 1)).toBe(`hold_cooldown ${COOL - 1}`);
+    expect(decide(lapsed, reserve('b'), cooled(deadline + 1)).map((e) => e.type)).toEqual([
+      'ReservationExpired',
+      'TimeslotReserved',
+    ]);
+  });
+
+  it('leaves no cool-down when the salon ended the hold, and none with a cool-down of 0', () => {
+    const closedOn = given(opened, reservedBy('a'), released('a', T0 + MINUTE, 'owner'));
+    expect(refusal(closedOn, reserve('a'), T0 + MINUTE)).toBe('ok');
+    const state = given(opened, reservedBy('a'), released('a', T0 + MINUTE));
+    expect(() => decide(state, reserve('a'), ctx(T0 + MINUTE))).not.toThrow();
+  });
+
+  it('puts the network into the hold, and the machine and the read model remember the same', () => {
+    const [reserved] = decide(given(opened), reserve('a', 'net-1'), cooled(T0));
+    expect(reserved).toMatchObject({ type: 'TimeslotReserved', data: { network: 'net-1' } });
+    const history: TimeslotEvent[] = [
+      opened,
+      withNetwork(reservedBy('a'), 'net-1'),
+      released('a', T0 + MINUTE),
+      reservedBy('b', 'hold-b', T0 + 2 * MINUTE),
+      expired('b', T0 + 9 * MINUTE),
+      reservedBy('c', 'hold-c', T0 + 10 * MINUTE),
+      released('c', T0 + 11 * MINUTE, 'owner'),
+    ];
+    let summary: SlotSummary | undefined;
+    history.forEach((event, revision) => {
+      summary = evolveSlot(summary, event, revision);
+    });
+    expect(given(...history).endedHolds).toEqual([
+      { clientId: 'a', network: 'net-1', endedAt: T0 + MINUTE },
+      { clientId: 'b', endedAt: T0 + 2 * MINUTE + HOLD_MS },
+    ]);
+    expect(summary?.endedHolds).toEqual(given(...history).endedHolds);
+  });
+
+  it('forgets holds that ended over an hour before, so the memory stays small', () => {
+    const events: TimeslotEvent[] = [opened];
+    for (let i = 0; i < 40; i += 1) {
+      const at = T0 + i * 10 * MINUTE;
+      events.push(reservedBy(`c${i}`, `hold-c${i}`, at), released(`c${i}`, at + MINUTE));
+    }
+    const remembered = given(...events).endedHolds;
+    expect(remembered.length).toBeLessThanOrEqual(16);
+    expect(remembered.at(-1)?.clientId).toBe('c39');
+    expect(remembered.every((e) => e.endedAt > T0 + 390 * MINUTE - 60 * MINUTE)).toBe(true);
   });
 });
 

@@ -2,11 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
+import { bearerOf, tokenMatches } from '../owner-auth.js';
 import { errorResponses } from '../schemas.js';
 
 // Liveness (the process answers), readiness (the log is replayed, expired holds are settled,
 // start-up work such as a first start's demo schedule is done, and the log still takes
-// appends: send traffic), and Prometheus metrics.
+// appends: send traffic), and Prometheus metrics. Metrics show the business (bookings,
+// holds), so on this port they need METRICS_TOKEN; METRICS_PORT serves them on a listener
+// of their own instead (src/http/metrics-server.ts), on loopback by default.
 
 export const healthRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
@@ -43,7 +46,25 @@ export const healthRoutes =
         return { status: 'ready' as const, position: ctx.engine.models.position };
       },
     );
-    app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) =>
-      reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags,
+          summary: 'Prometheus metrics: Authorization: Bearer <METRICS_TOKEN>',
+          response: { ...errorResponses(401) },
+        },
+      },
+      async (request, reply) => {
+        const token = ctx.settings.metricsToken;
+        if (token === undefined) {
+          throw new ApiError(401, 'metrics_token_required', 'set METRICS_TOKEN to scrape here, or METRICS_PORT');
+        }
+        if (!tokenMatches(token, bearerOf(request.headers.authorization))) {
+          reply.header('www-authenticate', 'Bearer realm="holdfast-metrics"');
+          throw new ApiError(401, 'unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>');
+        }
+        return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+      },
     );
   };

@@ -1,22 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isDomainError, isoTime } from '../../../machines/index.js';
-import { liveHoldsOf, slotsBetween } from '../../../projections/index.js';
-import { ApiError } from '../api-error.js';
+import { isoTime } from '../../../machines/index.js';
+import { holdIsLive, holdPressure, slotsBetween } from '../../../projections/index.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
-import { untilFirstLapse } from '../ip-holds.js';
+import { workFor } from '../proof-of-work.js';
 import {
   BookBody,
   BookReply,
   errorResponses,
   MessageAndSlot,
+  ReserveBody,
   ReserveReply,
   SeedBody,
   SlotIdParams,
   TimeslotQuery,
 } from '../schemas.js';
-import { parseRange } from '../time-range.js';
+import { parseRange, startOfSalonDay } from '../time-range.js';
 import { bookingView, publicSlot, secondsLeft } from '../views.js';
 
 // The seed's contract: list, reserve (409 when taken), book and cancel (400 without a live
@@ -29,6 +29,20 @@ export const timeslotRoutes =
   async (app) => {
     const { engine, clock, settings } = ctx;
     const limited = settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {};
+
+    /**
+     * What a new hold on `slotId` costs in proof of work right now (undefined: nothing). No
+     * price for an answer already known: your own live hold comes back as it is (a retried
+     * request), a slot held by someone else or booked is refused (409), an unknown one 404.
+     */
+    const workToHold = (slotId: string, now: number): number | undefined => {
+      const slot = engine.models.availability.slots.get(slotId);
+      if (slot === undefined || settings.holdPressurePercent <= 0) return undefined;
+      if (slot.status === 'booked' || holdIsLive(slot, now)) return undefined;
+      const from = startOfSalonDay(slot.startsAt, settings.salonTz);
+      const day = { stylist: slot.stylist, from, to: startOfSalonDay(from + 36 * 3_600_000, settings.salonTz) };
+      return workFor(holdPressure(engine.models.availability, day, now), settings.holdPressurePercent);
+    };
 
     app.get(
       '/api/salon',
@@ -94,21 +108,23 @@ export const timeslotRoutes =
         schema: {
           tags,
           summary: 'Hold a timeslot for you alone (3 minutes by default)',
+          description:
+            'When much of the stylist’s day is held (HOLD_PRESSURE_PERCENT), a new hold needs a solved ' +
+            'proof of work: the first try answers 428 `challenge_required` with an ALTCHA `challenge`; ' +
+            'solve it and send the solution, base64 JSON, as `altcha`. A bad, expired or reused one: 403 ' +
+            '`challenge_failed` with a new challenge. After your hold on a slot ends, you (and your network) ' +
+            'cannot hold it again for HOLD_COOLDOWN_SECONDS: 429 `hold_cooldown` with Retry-After.',
           params: SlotIdParams,
-          body: SeedBody,
-          response: { 200: ReserveReply, ...errorResponses(400, 404, 409, 429, 503) },
+          body: ReserveBody,
+          response: { 200: ReserveReply, ...errorResponses(400, 403, 404, 409, 428, 429, 503) },
         },
       },
       async (request) => {
         const { id } = request.params;
-        const result = await ctx.ipHolds.reserve(request.ip, id, () =>
-          engine.reserve(id, request.clientId, requestMeta(request)).catch((error: unknown) => {
-            // A cap, not a conflict: say when the first of your holds frees a place.
-            if (!isDomainError(error) || error.code !== 'too_many_holds') throw error;
-            const held = liveHoldsOf(engine.models.availability, request.clientId, clock.now());
-            throw new ApiError(429, error.code, error.message, untilFirstLapse(held, clock.now()));
-          }),
-        );
+        const network = ctx.networkOf(request.ip);
+        const work = workToHold(id, clock.now());
+        if (work !== undefined) await ctx.proofOfWork.require(request.body.altcha, id, network, work);
+        const result = await engine.reserve(id, request.clientId, { ...requestMeta(request), network });
         const now = clock.now();
         const hold = result.slot.hold;
         const expiresAt = hold?.expiresAt ?? now;

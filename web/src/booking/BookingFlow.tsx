@@ -1,5 +1,7 @@
+import type { Challenge } from 'altcha-lib';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiFailure, api, type Booking, type PublicSlot, releaseOnExit, type Salon } from '../shared/api.ts';
+import { solveProofOfWork } from '../shared/proof-of-work.ts';
 import { dayLabel, dayOf, timeOf } from '../shared/time.ts';
 import { Confirmation } from './Confirmation.tsx';
 import { HoldPanel } from './HoldPanel.tsx';
@@ -11,10 +13,49 @@ import { useSlots } from './useSlots.ts';
 type Hold = { slot: PublicSlot; expiresAt: number };
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string };
 
-const reserveReply = (reply: { timeslot: PublicSlot; expires_at: string }): Hold => ({
+type ReserveReply = { timeslot: PublicSlot; expires_at: string };
+
+const reserveReply = (reply: ReserveReply): Hold => ({
   slot: reply.timeslot,
   expiresAt: Date.parse(reply.expires_at),
 });
+
+const minutes = (seconds: number): string => {
+  const m = Math.ceil(seconds / 60);
+  return m <= 1 ? 'a minute' : `${m} minutes`;
+};
+
+/** What to tell a client whose hold was refused, in the page's words. */
+const refusalText = (failure: ApiFailure): string => {
+  if (failure.status === 409 && failure.code === 'slot_taken') {
+    return 'Sorry — someone else just took that time. Here is what is still free.';
+  }
+  if (failure.code === 'hold_cooldown') {
+    const wait = failure.retryAfter === undefined ? '' : `, or this one again in ${minutes(failure.retryAfter)}`;
+    return `You held that time a moment ago, and holds cannot be renewed. Please pick another time${wait}.`;
+  }
+  return failure.message;
+};
+
+/**
+ * Reserves, solving a proof of work when the server asks for one (much of the day is held).
+ * A challenge that failed (it expired while a slow phone worked) comes with a new one.
+ */
+const reserveWithProof = async (slotId: string, onSolving: () => void): Promise<ReserveReply> => {
+  let altcha: string | undefined;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api<ReserveReply>('POST', `/api/timeslots/${slotId}/reserve`, altcha && { altcha });
+    } catch (error) {
+      const failure = error as ApiFailure;
+      const challenge = failure.body?.challenge as Challenge | undefined;
+      const asked = failure.code === 'challenge_required' || failure.code === 'challenge_failed';
+      if (!asked || challenge === undefined || attempt >= 2) throw error;
+      onSolving();
+      altcha = await solveProofOfWork(challenge);
+    }
+  }
+};
 
 export const BookingFlow = ({ salon }: { salon: Salon }) => {
   const zone = salon.time_zone;
@@ -100,19 +141,15 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
     setNotice(undefined);
     try {
       if (hold !== undefined && hold.slot.id !== slot.id) await release(false);
-      const reply = await api<{ timeslot: PublicSlot; expires_at: string }>(
-        'POST',
-        `/api/timeslots/${slot.id}/reserve`,
+      const reply = await reserveWithProof(slot.id, () =>
+        setNotice({ kind: 'info', text: 'Lots of people are booking right now: checking this browser, a moment…' }),
       );
+      setNotice(undefined);
       put(reply.timeslot);
       setHold(reserveReply(reply));
     } catch (error) {
       const failure = error as ApiFailure;
-      if (failure.status === 409 && failure.code === 'slot_taken') {
-        setNotice({ kind: 'error', text: 'Sorry — someone else just took that time. Here is what is still free.' });
-      } else {
-        setNotice({ kind: 'error', text: failure.message });
-      }
+      setNotice({ kind: 'error', text: failure.code === undefined ? String(failure.message) : refusalText(failure) });
       const fresh = await api<PublicSlot[]>('GET', '/api/timeslots?include=all').catch(() => []);
       for (const s of fresh) put(s);
     } finally {

@@ -41,6 +41,10 @@ export class ApiFailure extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole error body (a proof-of-work refusal carries its `challenge`). */
+    readonly body: Record<string, unknown> = {},
+    /** Retry-After, in seconds, when the server said. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -65,7 +69,14 @@ export const api = async <T>(
   }
   const json = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
   if (!response.ok) {
-    throw new ApiFailure(response.status, json.error ?? 'error', json.message ?? response.statusText);
+    const retry = Number(response.headers.get('retry-after') ?? Number.NaN);
+    throw new ApiFailure(
+      response.status,
+      json.error ?? 'error',
+      json.message ?? response.statusText,
+      json,
+      Number.isFinite(retry) ? retry : undefined,
+    );
   }
   return json as T;
 };

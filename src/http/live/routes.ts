@@ -1,19 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { slotIdOfStream, stylistSlug } from '../../machines/index.js';
-import { type SlotSummary, slotsBetween } from '../../projections/index.js';
-import type { RouteContext } from './context.js';
-import { bearerOf, ownerTokenMatches } from './owner-auth.js';
-import { parseRange } from './time-range.js';
-import { ownerSlot, publicSlot } from './views.js';
+import { slotIdOfStream, stylistSlug } from '../../../machines/index.js';
+import type { SlotSummary } from '../../../projections/index.js';
+import { ApiError } from '../api-error.js';
+import type { RouteContext } from '../context.js';
+import { bearerOf, tokenMatches } from '../owner-auth.js';
+import { ownerSlot, publicSlot } from '../views.js';
+import { type Allowance, createAllowance, MESSAGE_COST } from './allowance.js';
+import { createSnapshotTexts } from './snapshots.js';
+import { createSocketCap } from './socket-cap.js';
 
 // Live slot changes over WebSocket. On connect: a snapshot with the log position it was
 // taken at; then one message per changed slot, sent only after its event is durable and
 // folded into the read models. Clients see the public view (their own hold as theirs,
 // every other taken slot as "unavailable"); the owner stream carries full detail.
 // A client that lost messages sends {"type":"resync"} (or reconnects) for a new snapshot.
-// A client that cannot keep up is disconnected, not buffered for without bound.
+// A client that cannot keep up is disconnected, not buffered for without bound; one that
+// floods us with messages is disconnected too (4029), and a network may hold only so many
+// sockets (MAX_SOCKETS_PER_IP). Sockets from another site's page are refused (403).
 
 type Connection = {
   socket: WebSocket;
@@ -24,10 +29,14 @@ type Connection = {
   query: { from?: string; to?: string; stylist?: string };
   /** The stylist (slug) this connection follows, if it asked for one. */
   stylist: string | undefined;
+  /** What it may still send us. */
+  allowance: Allowance;
 };
 
 export const CLOSE_TOO_SLOW = 4008;
 export const CLOSE_UNAUTHORISED = 4001;
+/** Sent more messages than a socket's allowance, or one socket too many from its network. */
+export const CLOSE_TOO_MANY = 4029;
 const OWNER_AUTH_MS = 5_000;
 const OPEN = 1;
 
@@ -46,6 +55,13 @@ export const liveRoutes =
   async (app) => {
     const { engine, clock, settings, metrics } = ctx;
     const connections = new Set<Connection>();
+    const cap = createSocketCap(settings.maxSocketsPerIp);
+    const texts = createSnapshotTexts({
+      models: engine.models,
+      zone: settings.salonTz,
+      now: () => clock.now(),
+      render: (slot, now) => publicSlot(slot, undefined, now),
+    });
 
     const view = (conn: Connection, slot: SlotSummary, now: number) =>
       conn.owner ? ownerSlot(slot, engine.models, now) : publicSlot(slot, conn.viewer, now);
@@ -69,26 +85,17 @@ export const liveRoutes =
     };
 
     const snapshot = (conn: Connection): void => {
-      const now = clock.now();
-      let range: { from: number; to: number };
+      let text: string;
       try {
-        range = parseRange(conn.query, settings.salonTz, now);
+        text = conn.owner
+          ? texts.shared('owner', conn.query, (slot, now) => ownerSlot(slot, engine.models, now))
+          : texts.forViewer(conn.query, conn.viewer, (slot, now) => publicSlot(slot, conn.viewer, now));
       } catch (error) {
         send(conn, { type: 'error', error: 'invalid_range', message: (error as Error).message });
         drop(conn, 1008, 'invalid range');
         return;
       }
-      const slots = slotsBetween(engine.models.availability, {
-        ...range,
-        ...(conn.query.stylist !== undefined && { stylist: conn.query.stylist }),
-      });
-      send(conn, {
-        type: 'snapshot',
-        position: engine.models.position,
-        from: new Date(range.from).toISOString(),
-        to: new Date(range.to).toISOString(),
-        timeslots: slots.map((s) => view(conn, s, now)),
-      });
+      send(conn, text);
     };
 
     // Coalesce: the events of one append (say an expiry and a new hold) make one message.
@@ -162,14 +169,30 @@ export const liveRoutes =
 
     const accept = (socket: WebSocket, conn: Connection, authorised: boolean, request: FastifyRequest): void => {
       let authed = authorised;
+      const leave = cap.enter(request.ip);
+      if (leave === undefined) {
+        socket.close(CLOSE_TOO_MANY, 'too many live connections from your network');
+        return;
+      }
       socket.on('pong', () => {
         conn.alive = true;
       });
       socket.on('close', () => {
+        leave();
         connections.delete(conn);
         metrics.wsClients.set(connections.size);
       });
+      let flooded = false;
+      /** Takes `cost` from the socket's allowance; a socket that cannot pay is closed. */
+      const pay = (cost: number): boolean => {
+        if (!flooded && conn.allowance.take(cost)) return true;
+        if (!flooded) drop(conn, CLOSE_TOO_MANY, 'too many messages: reconnect to resync');
+        flooded = true;
+        return false;
+      };
       socket.on('message', (data) => {
+        // Paid for before anything is parsed: a flood costs us a subtraction per message.
+        if (!pay(MESSAGE_COST.other)) return;
         conn.alive = true;
         // A throw here would escape into the socket's event emitter and take the process
         // down, so anything that is not a JSON object is answered, never dereferenced.
@@ -185,7 +208,7 @@ export const liveRoutes =
           return;
         }
         if (!authed) {
-          if (message.type === 'auth' && ownerTokenMatches(ctx.secrets.ownerToken, String(message.token ?? ''))) {
+          if (message.type === 'auth' && tokenMatches(ctx.secrets.ownerToken, String(message.token ?? ''))) {
             authed = true;
             start();
           } else {
@@ -194,8 +217,9 @@ export const liveRoutes =
           }
           return;
         }
-        if (message.type === 'resync') snapshot(conn);
-        else if (message.type === 'ping') send(conn, { type: 'pong', position: engine.models.position });
+        if (message.type === 'resync') {
+          if (pay(MESSAGE_COST.resync - MESSAGE_COST.other)) snapshot(conn);
+        } else if (message.type === 'ping') send(conn, { type: 'pong', position: engine.models.position });
         else
           send(conn, { type: 'error', error: 'unknown_message', message: 'send {"type":"resync"} or {"type":"ping"}' });
       });
@@ -225,12 +249,31 @@ export const liveRoutes =
         alive: true,
         query,
         stylist: query.stylist === undefined ? undefined : stylistSlug(query.stylist),
+        allowance: createAllowance(settings.liveAllowance),
       };
     };
 
-    app.get('/api/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
-      accept(socket, connection(socket, request, false), true, request);
-    });
+    // Before the upgrade: another site's page, a network at its cap, and (with rate limits
+    // on) too many new sockets a minute from one IP are refused with a coded 4xx.
+    const admit = async (request: FastifyRequest): Promise<void> => {
+      const refusal = ctx.origins.refusal(request);
+      if (refusal !== undefined) throw refusal;
+      if (cap.full(request.ip)) {
+        throw new ApiError(429, 'too_many_sockets', 'too many live connections from your network', {
+          'retry-after': '30',
+        });
+      }
+    };
+    const connectLimit =
+      settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute * 2 } } : undefined;
+
+    app.get(
+      '/api/live',
+      { websocket: true, schema: { hide: true }, onRequest: admit, ...(connectLimit && { config: connectLimit }) },
+      (socket, request) => {
+        accept(socket, connection(socket, request, false), true, request);
+      },
+    );
 
     // Browsers cannot set headers on a WebSocket: the owner may authenticate with the
     // Authorization header or, within 5 s, a first message {"type":"auth","token":"…"}.
@@ -238,10 +281,18 @@ export const liveRoutes =
     // reached, the upgrade itself is refused with 429.
     app.get(
       '/api/admin/live',
-      { websocket: true, schema: { hide: true }, onRequest: (request) => ctx.ownerGuesses.check(request) },
+      {
+        websocket: true,
+        schema: { hide: true },
+        onRequest: async (request) => {
+          await admit(request);
+          await ctx.ownerGuesses.check(request);
+        },
+        ...(connectLimit && { config: connectLimit }),
+      },
       (socket, request) => {
         const presented = bearerOf(request.headers.authorization);
-        const byHeader = ownerTokenMatches(ctx.secrets.ownerToken, presented);
+        const byHeader = tokenMatches(ctx.secrets.ownerToken, presented);
         if (presented !== undefined && !byHeader) countGuess(request);
         accept(socket, connection(socket, request, true), byHeader, request);
       },

@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error.js';
+
+// A client is its session cookie, and a browser attaches that cookie to requests another
+// site's page makes (a form posted, a WebSocket opened from evil.example). SameSite=Lax
+// stops some of those, not all (a top-level POST within two minutes of the cookie, a
+// sibling subdomain, a WebSocket). So a state change made with the cookie, and the live
+// socket that shows a client its holds, are refused from any origin but our own and the
+// listed CORS_ORIGINs: by `Origin` when the browser sends it (every browser does on POST and
+// on a WebSocket handshake), else by `Sec-Fetch-Site`. A request with neither comes from
+// no browser (curl, a server, a test) and carries no visitor's cookie by accident.
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export type OriginCheck = {
+  /** Why this request must be refused, or undefined to let it through. */
+  refusal(request: FastifyRequest): ApiError | undefined;
+  /** onRequest hook for cookie-authenticated routes: state-changing methods only. */
+  hook(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void;
+};
+
+export const createOriginCheck = (allowed: readonly string[]): OriginCheck => {
+  const listed = new Set(allowed.map((o) => o.toLowerCase()));
+  const foreign = (): ApiError =>
+    new ApiError(403, 'cross_site_request', 'requests from other sites cannot act with this session');
+
+  const refusal = (request: FastifyRequest): ApiError | undefined => {
+    const origin = request.headers.origin;
+    if (typeof origin === 'string') {
+      const ours = `${request.protocol}://${request.host}`.toLowerCase();
+      const theirs = origin.toLowerCase();
+      return theirs === ours || listed.has(theirs) ? undefined : foreign();
+    }
+    const site = request.headers['sec-fetch-site'];
+    return site === 'cross-site' || site === 'same-site' ? foreign() : undefined;
+  };
+
+  return {
+    refusal,
+    hook: (request, _reply, done) => {
+      if (!STATE_CHANGING.has(request.method)) done();
+      else done(refusal(request));
+    },
+  };
+};
