@@ -1,5 +1,6 @@
 import type { EngineFigures } from './engine.bench.js';
 import type { FanoutFigures } from './fanout.bench.js';
+import type { HoardFigures } from './hoard.bench.js';
 import type { HttpFigures, SystemFigures } from './http.bench.js';
 import type { LoadResult } from './lib/load.js';
 import { ratio } from './lib/stats.js';
@@ -18,6 +19,7 @@ export type Results = {
   rebuild?: RebuildFigures;
   memory?: MemoryFigures;
   fanout?: FanoutFigures;
+  hoard?: HoardFigures;
 };
 
 type Target = { what: string; goal: string; got: string; met: boolean };
@@ -124,7 +126,7 @@ export const targetsOf = (results: Results): Target[] => {
 };
 
 export const reportLines = (results: Results): string[] => {
-  const { machine, engine, http, rebuild, memory, fanout } = results;
+  const { machine, engine, http, rebuild, memory, fanout, hoard } = results;
   const lines = [
     `Holdfast benchmarks, ${results.at.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (QUICK: small sizes, not figures to quote)' : ''}`,
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}, Linux ${machine.kernel}`,
@@ -199,6 +201,21 @@ export const reportLines = (results: Results): string[] => {
       '| clients | last client p50 | last client max | first client p50 |',
       '|---|---|---|---|',
       ...fanout.map((r) => `| ${r.clients} | ${r.lastClientMs.p50} | ${r.lastClientMs.max} | ${r.firstClientMs} |`),
+      '',
+    );
+  }
+  if (hoard !== undefined) {
+    lines.push(
+      `**Hoarding a whole day** (${hoard.slots} slots; 2 holds per session, 10 per network, 5 sessions per ` +
+        `address; holds of ${hoard.holdSeconds} s standing in for 180 s), share of the day the bot kept held:`,
+      '',
+      '| bot | addresses | day held |',
+      '|---|---|---|',
+      ...hoard.runs.map((run) => `| ${run.label} | ${run.addresses} | ${Math.round(run.heldShare * 100)}% |`),
+      '',
+      `Proof of work, one Node core solving the server's challenges: ${hoard.powCpuMs.threshold} ms CPU per hold at ` +
+        `the threshold, ${hoard.powCpuMs.wholeDayHeld} ms with the rest of the stylist's day held. Keeping the day ` +
+        `held for an hour takes ${hoard.perHour.holds} holds: ${hoard.perHour.cpuMinutes} CPU-minutes of proof of work.`,
       '',
     );
   }

@@ -3,6 +3,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchEngine } from './engine.bench.js';
 import { benchFanout } from './fanout.bench.js';
+import { benchHoard } from './hoard.bench.js';
 import { benchHttp } from './http.bench.js';
 import { benchMemory } from './memory.bench.js';
 import { benchRebuild } from './rebuild.bench.js';
@@ -11,7 +12,7 @@ import { printReport, type Results } from './report.js';
 // `npm run bench`: every benchmark in one run on this machine, one after another (never two
 // at once: they would steal each other's cores). Prints the table and writes
 // bench/results/latest.json. `--quick` runs small sizes (a smoke run, not figures to quote);
-// `--only=engine,http,rebuild,memory,fanout` picks sections. Only a full run writes
+// `--only=engine,http,rebuild,memory,fanout,hoard` picks sections. Only a full run writes
 // latest.json: a partial or quick one goes to partial.json / quick.json (both git-ignored),
 // so a look at one section never replaces the committed figures of the others.
 
@@ -62,6 +63,11 @@ if (wanted('memory')) {
 if (wanted('fanout')) {
   console.log('fanout: WebSocket clients…');
   results.fanout = await benchFanout({ clients: quick ? [100, 500] : [1_000, 5_000], rounds: quick ? 3 : 10 });
+}
+
+if (wanted('hoard')) {
+  console.log('hoard: a bot keeping a whole day held, before and after the cool-down and proof of work…');
+  results.hoard = await benchHoard({ holdSeconds: quick ? 2 : 4, periods: quick ? 2 : 6, solves: quick ? 1 : 6 });
 }
 
 printReport(results);

@@ -32,6 +32,8 @@ export type Config = {
   /** Origins allowed to call the API from other sites; none by default. */
   corsOrigins: string[];
   salonName: string;
+  /** Where clients reach us (https://book.salon.example): its origin may act with a session. */
+  publicUrl: string | undefined;
   /** Open live sockets per network; 0: no cap. */
   maxSocketsPerIp: number;
   /** Share of a stylist's day held beyond which a new hold needs a proof of work; 0: never. */
@@ -90,6 +92,10 @@ export const loadConfig = (env: Env = process.env): Config => {
     }
   }
   const holdSeconds = integer(env, 'HOLD_SECONDS', 180, 1, 3_600);
+  const publicUrl = env.PUBLIC_URL?.trim() || undefined;
+  if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
+    throw new ConfigError(`PUBLIC_URL must be an http(s) URL like https://book.salon.example (got "${publicUrl}")`);
+  }
   const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
@@ -121,6 +127,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     trustProxy: flag(env, 'TRUST_PROXY', false),
     corsOrigins,
     salonName: env.SALON_NAME?.trim() || 'Holdfast salon',
+    publicUrl,
     maxSocketsPerIp: integer(env, 'MAX_SOCKETS_PER_IP', 50, 0, 100_000),
     holdPressurePercent: integer(env, 'HOLD_PRESSURE_PERCENT', 30, 0, 100),
     requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 10, 1, 600),

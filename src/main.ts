@@ -85,6 +85,7 @@ const main = async (): Promise<void> => {
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       maxSocketsPerIp: config.maxSocketsPerIp,
+      ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
       holdPressurePercent: config.holdPressurePercent,
       requestTimeoutMs: config.requestTimeoutSeconds * 1_000,
       ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),

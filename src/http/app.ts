@@ -55,7 +55,8 @@ export const buildApp = async (deps: HttpDeps) => {
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     // Our own onResponse line replaces Fastify's two per request (and redacts tokens).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Our own 503 while closing (below), with a code and Retry-After like every other.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
     // A request (headers and body) must arrive within requestTimeoutMs: a body dripped a
     // byte at a time no longer holds a socket for minutes. Node checks at an interval, so
@@ -103,14 +104,24 @@ export const buildApp = async (deps: HttpDeps) => {
     done();
   });
 
-  // Set first thing, so every reply carries them, refusals and errors included.
+  // Set first thing, so every reply carries them, refusals and errors included. Once the
+  // app is closing, a request still arriving on an open connection is told to come back.
   const secureHeaders = securityHeaders();
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.decorateRequest('receivedAt', 0);
   app.addHook('onRequest', (request, reply, done) => {
     request.receivedAt = performance.now();
     reply.headers(secureHeaders);
     reply.header('x-request-id', request.id);
-    done();
+    if (!closing) done();
+    else {
+      reply.header('connection', 'close');
+      done(new ApiError(503, 'shutting_down', 'restarting: try again shortly', { 'retry-after': '2' }));
+    }
   });
   if (settings.corsOrigins.length > 0) {
     await app.register(cors, { origin: settings.corsOrigins, credentials: true });
@@ -157,7 +168,10 @@ export const buildApp = async (deps: HttpDeps) => {
       limitsOn ? app.createRateLimit({ max: OWNER_GUESSES_PER_MINUTE, timeWindow: 60_000 }) : undefined,
     ),
     networkOf: createNetworkIds(deps.secrets.sessionSecret),
-    origins: createOriginCheck(settings.corsOrigins),
+    origins: createOriginCheck([
+      ...settings.corsOrigins,
+      ...(settings.publicUrl === undefined ? [] : [new URL(settings.publicUrl).origin]),
+    ]),
     proofOfWork: createProofOfWork(deps.secrets.sessionSecret),
   };
   const requireReady = (_request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {

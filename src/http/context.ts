@@ -22,6 +22,8 @@ export type HttpSettings = {
   rateLimitPerMinute: number;
   trustProxy: boolean;
   corsOrigins: string[];
+  /** Where clients reach us (PUBLIC_URL), when it is not the Host they send. */
+  publicUrl?: string;
   /** Live connections: ping interval, and how much unsent data a slow client may pile up. */
   heartbeatMs: number;
   maxBufferedBytes: number;

@@ -6,11 +6,26 @@ import { ApiError } from './api-error.js';
 // stops some of those, not all (a top-level POST within two minutes of the cookie, a
 // sibling subdomain, a WebSocket). So a state change made with the cookie, and the live
 // socket that shows a client its holds, are refused from any origin but our own and the
-// listed CORS_ORIGINs: by `Origin` when the browser sends it (every browser does on POST and
-// on a WebSocket handshake), else by `Sec-Fetch-Site`. A request with neither comes from
-// no browser (curl, a server, a test) and carries no visitor's cookie by accident.
+// listed origins (CORS_ORIGIN, PUBLIC_URL): by `Origin` when the browser sends it (every
+// browser does on POST and on a WebSocket handshake), else by `Sec-Fetch-Site`. A request
+// with neither comes from no browser (curl, a server, a test) and carries no visitor's
+// cookie by accident. "Our own" is the host the request was sent to, whatever the scheme: a
+// proxy that ends TLS in front of us need not tell us it did; one that rewrites the Host
+// header needs PUBLIC_URL.
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** host[:port], without a default port (the scheme may differ either side of a TLS proxy). */
+const bare = (host: string): string => host.toLowerCase().replace(/:(80|443)$/, '');
+
+/** An origin's host as a Host header would carry it ("null" and junk have none). */
+const hostOf = (origin: string): string | undefined => {
+  try {
+    return bare(new URL(origin).host) || undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 export type OriginCheck = {
   /** Why this request must be refused, or undefined to let it through. */
@@ -27,9 +42,8 @@ export const createOriginCheck = (allowed: readonly string[]): OriginCheck => {
   const refusal = (request: FastifyRequest): ApiError | undefined => {
     const origin = request.headers.origin;
     if (typeof origin === 'string') {
-      const ours = `${request.protocol}://${request.host}`.toLowerCase();
       const theirs = origin.toLowerCase();
-      return theirs === ours || listed.has(theirs) ? undefined : foreign();
+      return listed.has(theirs) || hostOf(theirs) === bare(request.host) ? undefined : foreign();
     }
     const site = request.headers['sec-fetch-site'];
     return site === 'cross-site' || site === 'same-site' ? foreign() : undefined;

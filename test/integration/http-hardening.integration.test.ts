@@ -50,6 +50,30 @@ describe('a stampede on one slot', () => {
   });
 });
 
+describe('503 only with Retry-After', () => {
+  it('answers a request that arrives while the app is closing with 503 shutting_down and Retry-After', async () => {
+    r = await appRig({ log: { syncWal: (fd, done) => setTimeout(() => fdatasync(fd, done), 300) } });
+    const { port } = new URL(await listen(r));
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    const ended = new Promise((done) => socket.on('close', done));
+    // A hold being written (a slow disk), then, once closing has begun, another request on that connection.
+    socket.write(`POST /api/timeslots/${slotIdAt(2)}/reserve HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
+    await new Promise((done) => setTimeout(done, 50));
+    const closing = r.app.close();
+    await new Promise((done) => setTimeout(done, 20));
+    socket.write('GET /api/timeslots HTTP/1.1\r\nHost: x\r\n\r\n');
+    await Promise.race([ended, new Promise((done) => setTimeout(done, 3_000))]);
+    socket.destroy();
+    await closing;
+    expect(text).toMatch(/^HTTP\/1\.1 200/); // the request in flight is finished
+    expect(text).toMatch(/HTTP\/1\.1 503[\s\S]*retry-after: 2[\s\S]*"error":"shutting_down"/i);
+  });
+});
+
 describe('one session racing itself', () => {
   it('reserving and releasing one slot at once never says "too many holds", and Retry-After is whole seconds', async () => {
     r = await appRig({ engine: { holdCooldownSeconds: 0 } });
@@ -121,12 +145,22 @@ describe('requests from another site', () => {
     expect((await r.client().post(`/api/timeslots/${slotIdAt(3)}/reserve`)).statusCode).toBe(200);
   });
 
-  it('lets the listed CORS_ORIGIN act, and refuses foreign live sockets before the upgrade', async () => {
-    r = await appRig({ settings: { corsOrigins: ['https://salon.example'] } });
+  it('lets the listed CORS_ORIGIN and PUBLIC_URL act, and refuses foreign live sockets before the upgrade', async () => {
+    r = await appRig({
+      settings: { corsOrigins: ['https://salon.example'], publicUrl: 'https://book.salon.example/' },
+    });
     const listed = await r.client().request('POST', `/api/timeslots/${slotIdAt(2)}/reserve`, undefined, {
       origin: 'https://salon.example',
     });
     expect(listed.statusCode).toBe(200);
+    // Behind a proxy that ends TLS and rewrites Host: PUBLIC_URL says who we are.
+    const proxied = await r
+      .client({ ip: '198.51.100.30' })
+      .request('POST', `/api/timeslots/${slotIdAt(3)}/reserve`, undefined, {
+        origin: 'https://book.salon.example',
+        host: '127.0.0.1:3000',
+      });
+    expect(proxied.statusCode).toBe(200);
     const base = (await listen(r)).replace('http', 'ws');
     const status = (url: string, origin: string) =>
       new Promise<number>((done) => {

@@ -99,6 +99,16 @@ describe('a socket flood from one address', () => {
     expect(await open(`${base.ws}/api/live`, '127.0.0.9')).toBeInstanceOf(WebSocket);
     expect(await open(`${base.ws}/api/live`, '127.0.0.9')).toBe(429);
   });
+
+  it('holds the cap when sixty sockets arrive at once (the ones past it are closed with 4029)', async () => {
+    r = await appRig({ settings: { maxSocketsPerIp: 50 } });
+    const base = await listen(r);
+    const outcomes = await Promise.all(Array.from({ length: 60 }, () => open(`${base.ws}/api/live`, '127.0.0.11')));
+    const opened = outcomes.filter((o): o is WebSocket => o instanceof WebSocket);
+    await until(async () => opened.filter((s) => s.readyState === WebSocket.OPEN).length <= 50);
+    await until(async () => (await wsClients(r as AppRig)) === 50);
+    expect(outcomes.filter((o) => typeof o === 'number').every((status) => status === 429)).toBe(true);
+  });
 });
 
 describe('snapshots', () => {

@@ -57,6 +57,7 @@ describe('configuration from the environment', () => {
       METRICS_TOKEN: 'm'.repeat(20),
       METRICS_PORT: '9464',
       METRICS_HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://book.salon.example',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -84,6 +85,7 @@ describe('configuration from the environment', () => {
       metricsToken: 'm'.repeat(20),
       metricsPort: 9464,
       metricsHost: '0.0.0.0',
+      publicUrl: 'https://book.salon.example',
     });
   });
 
@@ -119,6 +121,7 @@ describe('configuration from the environment', () => {
     ['REQUEST_TIMEOUT_SECONDS', '0'],
     ['METRICS_TOKEN', 'short'],
     ['METRICS_PORT', '0'],
+    ['PUBLIC_URL', 'book.salon.example'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
