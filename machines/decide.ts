@@ -94,7 +94,7 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
       if (wait > 0) {
         throw new DomainError(
           'hold_cooldown',
-          'holds cannot be renewed: you held this time a moment ago, so pick another or try again later',
+          'holds cannot be renewed: this time was held from your session or your connection a moment ago; pick another or try again later',
           wait,
         );
       }

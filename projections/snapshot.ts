@@ -1,3 +1,4 @@
+import { noEndedHolds } from '../machines/index.js';
 import type { Availability } from './availability.js';
 import type { BookingRecord, Bookings } from './bookings.js';
 import { addToDayIndex } from './day-index.js';
@@ -60,7 +61,9 @@ const decodeAvailability = (snapshot: ReadModelsSnapshot): Availability => {
     heldInOrder: new Set(snapshot.heldInOrder),
   };
   for (const slot of snapshot.slots) {
-    const summary: SlotSummary = { ...slot, stylist: internStylist(slot.stylist) };
+    // Most slots have no ended holds: they share the one empty list, as the fold leaves them.
+    const endedHolds = slot.endedHolds.length === 0 ? noEndedHolds : slot.endedHolds;
+    const summary: SlotSummary = { ...slot, stylist: internStylist(slot.stylist), endedHolds };
     availability.slots.set(summary.slotId, summary);
     addToDayIndex(availability.byDay, summary.startsAt, summary.slotId);
   }

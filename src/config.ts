@@ -27,8 +27,8 @@ export type Config = {
   maxHoldsPerIp: number;
   /** Signs session cookies; generated and kept in DATA_DIR when unset. */
   sessionSecret: string | undefined;
-  /** Behind a reverse proxy, take the client's IP from X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Behind reverse proxies: the proxy addresses (IPs, CIDRs, proxy-addr names) to trust; false: none. */
+  trustProxy: false | string[];
   /** Origins allowed to call the API from other sites; none by default. */
   corsOrigins: string[];
   salonName: string;
@@ -68,6 +68,25 @@ const flag = (env: Env, name: string, fallback: boolean): boolean => {
   if (raw === '') return fallback;
   if (raw !== '0' && raw !== '1') throw new ConfigError(`${name} must be 0 or 1 (got "${raw}")`);
   return raw === '1';
+};
+
+// Which proxies to trust for X-Forwarded-For/-Proto/-Host: their addresses, never "every
+// hop" (the left-most X-Forwarded-For entry is whatever the client sent, as most proxies
+// append to the header, so every per-network rule would be walked around with a header) and
+// not a hop count (Fastify trusts nothing for one: it cannot check the peer). `1` means
+// proxies on loopback or a private network; the client's address is then the first one,
+// from the right, that is not such a proxy.
+const PRIVATE_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
+const PROXY_ADDRESS = /^((\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(\/\d{1,3})?|loopback|linklocal|uniquelocal)$/i;
+const proxies = (raw: string | undefined): false | string[] => {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === '0') return false;
+  if (value === '1') return PRIVATE_PROXIES;
+  const list = value.split(',').map((a) => a.trim());
+  if (list.every((a) => PROXY_ADDRESS.test(a))) return list;
+  throw new ConfigError(
+    `TRUST_PROXY must be 0, 1 (proxies on loopback or a private network), or the proxies' addresses/CIDRs (got "${value}")`,
+  );
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -124,7 +143,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30, 0, 1_000_000),
     maxHoldsPerIp: integer(env, 'MAX_HOLDS_PER_IP', 10, 0, 10_000),
     sessionSecret,
-    trustProxy: flag(env, 'TRUST_PROXY', false),
+    trustProxy: proxies(env.TRUST_PROXY),
     corsOrigins,
     salonName: env.SALON_NAME?.trim() || 'Holdfast salon',
     publicUrl,

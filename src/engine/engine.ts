@@ -47,6 +47,8 @@ export type EngineOptions = {
   maxHoldsPerNetwork?: number;
   /** Commands waiting per slot before we answer "busy". */
   mailboxCapacity?: number;
+  /** How long a reserve waits behind another client's reserve of its slot before "busy". */
+  reserveWaitMs?: number;
   /** Idle (not held) actors kept warm; beyond this the least recently used are let go. */
   maxIdleActors?: number;
   ids?: IdSource;
@@ -79,8 +81,9 @@ export type OpenOutcome = SlotOpenOutcome<CommandResult>;
 export type Engine = ReturnType<typeof createEngine>;
 
 const CONFLICT_RETRIES = 3;
-/** Reserves waiting, across all slots, for another client's reserve of the same slot. */
+/** Reserves waiting, across all slots and per slot, for another client's reserve of the same slot. */
 const MAX_WAITING_RESERVES = 10_000;
+const MAX_WAITING_PER_SLOT = 2_000;
 const EXPIRE_RETRY_MS = 1_000;
 const SYSTEM_EXPIRY: CommandMeta = { actor: { kind: 'system', reason: 'hold_expired' } };
 
@@ -229,6 +232,8 @@ export const createEngine = (options: EngineOptions) => {
 
   const gate = createReserveGate({
     maxWaiting: MAX_WAITING_RESERVES,
+    maxWaitingPerSlot: MAX_WAITING_PER_SLOT,
+    waitMs: options.reserveWaitMs ?? 5_000,
     // An answer from a view that may be behind another writer is checked against the log,
     // as any refusal is; a slot whose last append is in doubt is not answered from here.
     knownTaken: (slotId, clientId, receivedAt) => {

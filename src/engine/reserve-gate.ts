@@ -8,17 +8,44 @@ import { EngineError } from './errors.js';
 // that one failed). The mailbox's bound is left for real overload, and a slot already known
 // to be taken answers 409 without queueing at all.
 //
-// Waiting costs a promise per request, bounded across the process: beyond it, 503 busy.
+// Waiting costs a promise per request, bounded per slot and across the process, and in
+// time: if the reserve ahead hangs (a stalled disk), the ones behind it are told "busy"
+// (503, Retry-After) instead of piling up with their requests open.
 
 export type ReserveGate = ReturnType<typeof createReserveGate>;
+
+const noop = (): void => undefined;
 
 export const createReserveGate = (options: {
   /** Whether the slot is known to be taken by someone other than `clientId` (checked against the log if need be). */
   knownTaken(slotId: string, clientId: string, receivedAt: number | undefined): boolean | Promise<boolean>;
   maxWaiting: number;
+  maxWaitingPerSlot: number;
+  /** How long a reserve waits for the one ahead of it before it is answered "busy". */
+  waitMs: number;
 }) => {
   const ahead = new Map<string, Promise<unknown>>();
+  const waitingFor = new Map<string, number>();
   let waiting = 0;
+
+  const busy = (): EngineError => new EngineError('busy', 'too many requests for this timeslot right now, try again');
+
+  /** Resolves when `before` settles, or rejects "busy" after `waitMs`. */
+  const wait = (slotId: string, before: Promise<unknown>): Promise<void> => {
+    waiting += 1;
+    waitingFor.set(slotId, (waitingFor.get(slotId) ?? 0) + 1);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(busy()), options.waitMs);
+    });
+    return Promise.race([before.then(noop, noop), late]).finally(() => {
+      clearTimeout(timer);
+      waiting -= 1;
+      const left = (waitingFor.get(slotId) ?? 1) - 1;
+      if (left > 0) waitingFor.set(slotId, left);
+      else waitingFor.delete(slotId);
+    });
+  };
 
   const taken = (): never => {
     throw new DomainError('slot_taken', 'this timeslot is held by another client');
@@ -38,15 +65,8 @@ export const createReserveGate = (options: {
         if (await options.knownTaken(slotId, clientId, receivedAt)) taken();
         const before = ahead.get(slotId);
         if (before === undefined) break;
-        if (waiting >= options.maxWaiting) {
-          throw new EngineError('busy', 'too many requests for this timeslot right now, try again');
-        }
-        waiting += 1;
-        try {
-          await before.catch(() => undefined);
-        } finally {
-          waiting -= 1;
-        }
+        if (waiting >= options.maxWaiting || (waitingFor.get(slotId) ?? 0) >= options.maxWaitingPerSlot) throw busy();
+        await wait(slotId, before);
       }
       const running = task();
       ahead.set(slotId, running);

@@ -21,12 +21,12 @@ import {
 //
 // Durability is SQLite's synchronous=FULL, with its one fsync moved off the event loop.
 // FULL is NORMAL plus an fsync of the WAL after every commit, and that fsync blocked the
-// event loop for ~9% of its time under load. So: synchronous=NORMAL (SQLite still syncs
+// event loop for ~14% of its time under load (docs/decisions/wal-sync.md). So: synchronous=NORMAL (SQLite still syncs
 // around checkpoints and when the WAL is reused) and, after each commit, fdatasync of the
 // WAL on libuv's thread pool; only when it returns are the batch's appends acknowledged and
 // their events handed to followers (read models, WebSocket pushes). WAL frames are written
-// in order and checksum-chained, so one sync covers every commit before it, and the next
-// batch commits while the last one's sync is in flight. If a sync fails, the pages it was
+// in order and checksum-chained, so one sync covers every commit before it; appends that
+// arrive during a sync wait and go into the next commit together. If a sync fails, the pages it was
 // flushing may be gone while later ones could still land: a WAL whose chain breaks there
 // would lose acknowledged commits after it, so the log refuses every append from then on.
 

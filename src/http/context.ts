@@ -20,7 +20,8 @@ export type HttpSettings = {
   cancelCutoffHours: number;
   /** 0 turns rate limiting off (benchmarks). */
   rateLimitPerMinute: number;
-  trustProxy: boolean;
+  /** Proxy addresses to trust for X-Forwarded-* (see config.ts); false: none. */
+  trustProxy: false | string[];
   corsOrigins: string[];
   /** Where clients reach us (PUBLIC_URL), when it is not the Host they send. */
   publicUrl?: string;

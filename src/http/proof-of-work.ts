@@ -34,11 +34,18 @@ export const workFor = (pressure: HoldPressure, percent: number): number | undef
 
 type Payload = { challenge: Challenge; solution: { counter: number; derivedKey: string } };
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The payload's challenge and solution when they have the shape ALTCHA gives them, else undefined. */
 const parse = (text: string): Payload | undefined => {
   try {
-    const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as Partial<Payload>;
-    if (typeof value?.challenge?.parameters !== 'object' || typeof value.solution !== 'object') return undefined;
-    return value as Payload;
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+    if (!isObject(value) || !isObject(value.challenge) || !isObject(value.solution)) return undefined;
+    const { parameters } = value.challenge;
+    if (!isObject(parameters) || typeof parameters.nonce !== 'string') return undefined;
+    if (parameters.data !== undefined && !isObject(parameters.data)) return undefined;
+    return value as unknown as Payload;
   } catch {
     return undefined;
   }

@@ -34,8 +34,17 @@ export type OriginCheck = {
   hook(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void;
 };
 
+/** An origin as browsers send it (scheme://host[:port], default port left out), or the text. */
+const normalOrigin = (origin: string): string => {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin.toLowerCase();
+  }
+};
+
 export const createOriginCheck = (allowed: readonly string[]): OriginCheck => {
-  const listed = new Set(allowed.map((o) => o.toLowerCase()));
+  const listed = new Set(allowed.map(normalOrigin));
   const foreign = (): ApiError =>
     new ApiError(403, 'cross_site_request', 'requests from other sites cannot act with this session');
 
@@ -43,7 +52,7 @@ export const createOriginCheck = (allowed: readonly string[]): OriginCheck => {
     const origin = request.headers.origin;
     if (typeof origin === 'string') {
       const theirs = origin.toLowerCase();
-      return listed.has(theirs) || hostOf(theirs) === bare(request.host) ? undefined : foreign();
+      return listed.has(normalOrigin(theirs)) || hostOf(theirs) === bare(request.host) ? undefined : foreign();
     }
     const site = request.headers['sec-fetch-site'];
     return site === 'cross-site' || site === 'same-site' ? foreign() : undefined;

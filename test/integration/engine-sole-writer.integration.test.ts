@@ -104,7 +104,9 @@ describe('engine as the only writer of its log', () => {
   });
 
   it('reads streams and checks heads again once another connection has written', async () => {
-    const one = await start('shared.db');
+    // `one` does not poll for other writers: had it noticed the other process's release and
+    // reloaded the slot by itself, its next command would need no look at the log (a flake).
+    const one = await start('shared.db', 3_600_000);
     const two = await start('shared.db'); // another process on the same file
     const slot = slotIdFor('Anna', anna(4).startsAt);
     await one.engine.open(anna(4), OWNER);

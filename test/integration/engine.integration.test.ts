@@ -1,3 +1,4 @@
+import { fdatasync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slotIdFor } from '../../machines/index.js';
 import { liveHoldsOf, slotsBetween } from '../../projections/index.js';
@@ -105,6 +106,27 @@ describe('engine on a SQLite log', () => {
     const late = rig.engine.reserve(slot, 'late');
     expect(rig.engine.mailboxDepth).toBe(0);
     await expect(late).rejects.toMatchObject({ code: 'slot_taken' });
+  });
+
+  it('answers busy (not a wait without end) when the reserve ahead on the slot hangs on a stalled disk', async () => {
+    await rig.dispose();
+    const stalled: Array<() => void> = [];
+    let stall = false;
+    rig = await sqliteRig(
+      { reserveWaitMs: 200 },
+      {
+        syncWal: (fd, done) => (stall ? stalled.push(() => fdatasync(fd, done)) : fdatasync(fd, done)),
+      },
+    );
+    slot = (await rig.engine.open(anna(4), OWNER)).slot.slot?.slotId ?? '';
+    stall = true;
+    const first = rig.engine.reserve(slot, 'first');
+    const behind = await Promise.allSettled([rig.engine.reserve(slot, 'a'), rig.engine.reserve(slot, 'b')]);
+    expect(behind.map((r) => (r.status === 'rejected' ? r.reason.code : 'ok'))).toEqual(['busy', 'busy']);
+    stall = false;
+    for (const release of stalled.splice(0)) release();
+    await expect(first).resolves.toMatchObject({ slot: { status: 'reserved' } });
+    await expect(rig.engine.reserve(slot, 'late')).rejects.toMatchObject({ code: 'slot_taken' });
   });
 
   it('keeps a hold’s original deadline across a restart and re-arms only the time left', async () => {

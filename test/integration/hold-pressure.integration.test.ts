@@ -85,6 +85,33 @@ describe('proof of work under hold pressure', () => {
     expect(json(replayed).message).toContain('already used');
   });
 
+  it('answers any malformed altcha with 403 challenge_failed, never a 5xx', async () => {
+    r = await underPressure();
+    const a = r.client({ ip: '203.0.113.65' });
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+    const shapes = [
+      'not base64 at all ***',
+      b64(null),
+      b64([1, 2]),
+      b64('text'),
+      b64({ challenge: null, solution: {} }),
+      b64({ challenge: { parameters: null }, solution: {} }),
+      b64({ challenge: { parameters: [] }, solution: {} }),
+      b64({ challenge: { parameters: { nonce: 5 } }, solution: {} }),
+      b64({ challenge: { parameters: { nonce: 'n', data: 'x' } }, solution: {} }),
+      b64({ challenge: { parameters: { nonce: 'n', data: { slot: slotIdAt(6) } } }, solution: null }),
+      b64({
+        challenge: { parameters: { nonce: 'n', data: { slot: slotIdAt(6), network: 1 } } },
+        solution: { counter: 'x' },
+      }),
+      b64({ challenge: { parameters: { nonce: 'n', salt: 5, data: {} }, signature: 7 }, solution: { derivedKey: [] } }),
+    ];
+    for (const altcha of shapes) {
+      const res = await a.post(`/api/timeslots/${slotIdAt(6)}/reserve`, { altcha });
+      expect([altcha, res.statusCode, json(res).error]).toEqual([altcha, 403, 'challenge_failed']);
+    }
+  });
+
   it('asks nothing below the threshold, on another stylist’s day, for a taken slot, or with HOLD_PRESSURE_PERCENT=0', async () => {
     r = await underPressure();
     expect((await r.client({ ip: '203.0.113.70' }).post(`/api/timeslots/${benSlot}/reserve`)).statusCode).toBe(200);

@@ -178,6 +178,26 @@ describe('requests from another site', () => {
   });
 });
 
+describe('behind a proxy (TRUST_PROXY=1)', () => {
+  it('takes the client address the proxy saw, not one the client wrote into X-Forwarded-For', async () => {
+    r = await appRig({
+      engine: { maxHoldsPerNetwork: 1 },
+      settings: { trustProxy: ['loopback', 'linklocal', 'uniquelocal'] },
+    });
+    // The proxy (on loopback) appends the address it saw to whatever the client sent.
+    const via = (claimed: string, hour: number) =>
+      r?.app.inject({
+        method: 'POST',
+        url: `/api/timeslots/${slotIdAt(hour)}/reserve`,
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': `${claimed}, 203.0.113.9` },
+      });
+    expect((await via('6.6.6.6', 2))?.statusCode).toBe(200);
+    const second = await via('7.7.7.7', 3); // a new session and a new claimed address: the same network
+    expect([second?.statusCode, second && json(second).error]).toEqual([429, 'too_many_holds_from_network']);
+  });
+});
+
 describe('names people type', () => {
   it.each([
     ['a NUL', 'Ada\u0000Lovelace'],

@@ -54,7 +54,7 @@ describe('GET /api/timeslots', () => {
   });
 
   it('marks the session cookie Secure when the client came over HTTPS (behind a trusted proxy)', async () => {
-    const proxied = await appRig({ settings: { trustProxy: true } });
+    const proxied = await appRig({ settings: { trustProxy: ['loopback', 'linklocal', 'uniquelocal'] } });
     try {
       const over = (proto: string) =>
         proxied.app.inject({ method: 'GET', url: '/api/timeslots', headers: { 'x-forwarded-proto': proto } });

@@ -75,7 +75,7 @@ describe('configuration from the environment', () => {
       rateLimitPerMinute: 0,
       maxHoldsPerIp: 4,
       sessionSecret: 'x'.repeat(40),
-      trustProxy: true,
+      trustProxy: ['loopback', 'linklocal', 'uniquelocal'],
       corsOrigins: ['https://salon.example', 'http://localhost:5173'],
       salonName: 'Chez Anna',
       holdCooldownSeconds: 0,
@@ -87,6 +87,15 @@ describe('configuration from the environment', () => {
       metricsHost: '0.0.0.0',
       publicUrl: 'https://book.salon.example',
     });
+  });
+
+  it('trusts proxies by address, never every hop', () => {
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5, ::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.5',
+      '::1',
+    ]);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
   });
 
   it('takes MAX_HOLDS_PER_IP=0 as "no per-network cap", like RATE_LIMIT_PER_MINUTE=0', () => {
@@ -112,6 +121,9 @@ describe('configuration from the environment', () => {
     ['MAX_HOLDS_PER_IP', '10001'],
     ['SESSION_SECRET', 'short'],
     ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '2'],
+    ['TRUST_PROXY', '10.0.0.0/8, proxy.internal'],
     ['CORS_ORIGIN', '*'],
     ['EVENTSTORE_URL', 'localhost:2113'],
     ['EVENTSTORE_URL', 'postgres://localhost/holdfast'],

@@ -1,6 +1,6 @@
 import type { Challenge } from 'altcha-lib';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { type ApiFailure, api, type Booking, type PublicSlot, releaseOnExit, type Salon } from '../shared/api.ts';
+import { type ApiFailure, api, type Booking, type PublicSlot, type Salon } from '../shared/api.ts';
 import { solveProofOfWork } from '../shared/proof-of-work.ts';
 import { dayLabel, dayOf, timeOf } from '../shared/time.ts';
 import { Confirmation } from './Confirmation.tsx';
@@ -32,7 +32,7 @@ const refusalText = (failure: ApiFailure): string => {
   }
   if (failure.code === 'hold_cooldown') {
     const wait = failure.retryAfter === undefined ? '' : `, or this one again in ${minutes(failure.retryAfter)}`;
-    return `You held that time a moment ago, and holds cannot be renewed. Please pick another time${wait}.`;
+    return `That time was held from this connection a moment ago, and holds cannot be renewed. Please pick another time${wait}.`;
   }
   return failure.message;
 };
@@ -88,14 +88,9 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
     });
   }, [giveUp]);
 
-  // Leaving the page (closing the tab, switching apps for good) gives the slot back at once.
-  useEffect(() => {
-    const leave = (): void => {
-      if (held.current !== undefined) releaseOnExit(held.current.slot.id);
-    };
-    window.addEventListener('pagehide', leave);
-    return () => window.removeEventListener('pagehide', leave);
-  }, []);
+  // Leaving the page does not release the hold: it may be a reload (then the hold is resumed
+  // below), and a released time is not this client's again for a cool-down (holds are not
+  // renewable). A hold left behind lapses at its deadline like any other.
 
   const all = useMemo(() => [...slots.values()].sort((a, b) => a.start_time.localeCompare(b.start_time)), [slots]);
   const days = useMemo(() => {

@@ -80,9 +80,3 @@ export const api = async <T>(
   }
   return json as T;
 };
-
-/** Tells the server to release a hold even as the page goes away (cookies ride along). */
-export const releaseOnExit = (slotId: string): void => {
-  const body = new Blob(['{}'], { type: 'application/json' });
-  navigator.sendBeacon(`/api/timeslots/${encodeURIComponent(slotId)}/cancel`, body);
-};
