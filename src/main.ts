@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.js';
 import { openDemoSchedule } from './schedule/demo.js';
 import { loadSecrets } from './secrets.js';
 import { createSnapshotFile, SNAPSHOT_FILE } from './snapshots/file.js';
+import { localUrl, startupBanner } from './startup-banner.js';
 
 // The process entry: read configuration, open the log, listen (readyz says 503 while the
 // log replays), replay, open the demo schedule on a first start, serve. SIGTERM/SIGINT
@@ -26,12 +27,6 @@ const main = async (): Promise<void> => {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const secrets = loadSecrets(config.dataDir, { ownerToken: config.ownerToken, sessionSecret: config.sessionSecret });
-  if (secrets.generatedOwnerTokenFile !== undefined) {
-    // Printed once, on the start that created it; afterwards it is only in the file.
-    process.stdout.write(
-      `\nOwner token (shown once; kept in ${secrets.generatedOwnerTokenFile}):\n  ${secrets.ownerToken}\n\n`,
-    );
-  }
 
   const metrics = createMetrics();
   const log = timedAppends(await openEventLog(config, { logger }), metrics.observeAppend);
@@ -161,6 +156,20 @@ const main = async (): Promise<void> => {
       }
     }
   }
+  if (stopping) return;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  process.stdout.write(
+    startupBanner({
+      url: localUrl(config.host, port, config.publicUrl),
+      salonName: config.salonName,
+      // Printed on the start that generated it and never again; afterwards it is only in the file.
+      newOwnerToken: secrets.generatedOwnerTokenFile !== undefined ? secrets.ownerToken : undefined,
+      ownerTokenFile: config.ownerToken === undefined ? join(config.dataDir, 'owner-token') : undefined,
+      dataDir: config.dataDir,
+      log: log.kind === 'sqlite' ? `SQLite, ${join(config.dataDir, 'holdfast.db')}` : log.kind,
+    }),
+  );
 };
 
 main().catch((error: unknown) => {

@@ -42,7 +42,9 @@ if (realServer !== undefined && realServer !== '') {
     };
   });
 } else {
-  console.warn('EVENTSTORE_URL is not set: the adapter contract runs against the stand-in only (see README).');
+  console.warn(
+    'EVENTSTORE_URL is not set: the adapter contract runs against the stand-in only (see docs/scaling-out.md).',
+  );
 }
 
 describe('eventstoredb adapter specifics (stand-in)', () => {

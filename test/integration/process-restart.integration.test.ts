@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/fixtures.js';
+import { tempDir, until } from '../support/fixtures.js';
 import { assertBuilt, browser, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
 
 // The real process (what `npm start` runs) on a temp DATA_DIR: book and hold over HTTP,
@@ -25,8 +25,11 @@ afterAll(async () => {
 describe('the real process', () => {
   it('keeps a booking and a live hold (same deadline) across SIGKILL, and stops cleanly on SIGTERM', async () => {
     const first = await start();
-    expect(first.output()).toContain('Owner token (shown once');
     const ownerToken = readFileSync(join(dir.path, 'owner-token'), 'utf8').trim();
+    // The first start says where to go and shows the owner token, this once.
+    await until(() => first.output().includes('Holdfast is ready'));
+    expect(first.output()).toContain(`owner token ${ownerToken}  (shown this once; kept in`);
+    expect(first.output()).toMatch(/Booking page +http:\/\/127\.0\.0\.1:\d+\//);
 
     const alice = browser(first.base);
     const slots = (await alice.call('GET', '/api/timeslots')).body as unknown as Array<{ id: string }>;
@@ -48,7 +51,9 @@ describe('the real process', () => {
     expect(await first.exited()).toBeNull();
 
     const second = await start();
-    expect(second.output()).not.toContain('Owner token (shown once');
+    await until(() => second.output().includes('Holdfast is ready'));
+    expect(second.output()).not.toContain(ownerToken); // never printed again: only in its file
+    expect(second.output()).toContain(`the owner token is in ${join(dir.path, 'owner-token')}`);
     expect(second.output()).not.toContain('opened the demo schedule');
     const stranger = browser(second.base);
     const found = await stranger.call('GET', `/api/bookings/${reference}?token=${token}`);
