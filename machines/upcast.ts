@@ -19,7 +19,17 @@ export type RecordedEvent = {
   metadata: unknown;
   /** When the log durably recorded the event (ISO-8601, the adapter's clock). */
   recordedAt: string;
+  /**
+   * Position of the last event written by the same append (one command's facts, one or
+   * several streams): readers take a commit whole, never half of one. Absent: the event is
+   * a commit of its own (single-event appends, and logs that cannot say).
+   */
+  lastOfCommit?: number;
 };
+
+/** Where the commit this event belongs to ends (its own position when it is alone). */
+export const commitEndOf = (event: Pick<RecordedEvent, 'position' | 'lastOfCommit'>): number =>
+  event.lastOfCommit ?? event.position;
 
 export const toDomainEvent = (stored: Pick<RecordedEvent, 'type' | 'data'>): TimeslotEvent | undefined =>
   isTimeslotEventType(stored.type) ? ({ type: stored.type, data: stored.data } as TimeslotEvent) : undefined;

@@ -85,11 +85,13 @@ export const createMetrics = () => {
           this.set(engine.models.position);
         },
       });
-      engine.onCommitted((event) => {
+      engine.onCommitted((commit) => {
         if (!engine.ready) return; // replay at start-up is history, not traffic
-        committed.inc({ type: event.type });
-        if (event.type === 'TimeslotBooked') bookings.inc();
-        if (event.type === 'ReservationExpired') expiries.inc();
+        for (const event of commit) {
+          committed.inc({ type: event.type });
+          if (event.type === 'TimeslotBooked') bookings.inc();
+          if (event.type === 'ReservationExpired') expiries.inc();
+        }
       });
     },
   };

@@ -6,6 +6,7 @@ import {
   EVENT_SCHEMA_VERSION,
   type EventMetadata,
   isSlotId,
+  type RecordedEvent,
   type SlotCommand,
   type SlotState,
   slotIdOfStream,
@@ -267,7 +268,10 @@ export const createEngine = (options: EngineOptions) => {
 
   // Other processes writing to the same log: a stale actor reloads, and every process
   // arms a timer for every hold (one expiry lands, the others see a conflict and move on).
-  const followOthers: CommittedListener = (event) => {
+  const followOthers: CommittedListener = (commit) => {
+    for (const event of commit) followOther(event);
+  };
+  const followOther = (event: RecordedEvent): void => {
     const slotId = slotIdOfStream(event.streamId);
     if (slotId === undefined || !isSlotId(slotId)) return;
     const current = registry.get(slotId);

@@ -1,14 +1,19 @@
 import type { Logger } from 'pino';
-import type { RecordedEvent } from '../../machines/index.js';
+import { commitEndOf, type RecordedEvent } from '../../machines/index.js';
 import { applyRecorded, type ReadModels } from '../../projections/index.js';
 import type { EventLog, Subscription } from '../eventlog/port.js';
 
 // Feeds the read models from the log, in log order, for this process's appends and every
 // other process's alike. A command is acknowledged only once the projector has folded its
-// event in (waitFor), so a client always reads its own writes, and "tell" (WebSocket
-// pushes, via listeners) happens strictly after the event is durable.
+// events in (waitFor), so a client always reads its own writes, and "tell" (WebSocket
+// pushes, via listeners) happens strictly after they are durable.
+//
+// A commit (one append: an expiry and a new hold, every slot of an appointment) is folded
+// and told as a unit: events are held until the last of their commit has arrived, then
+// folded together, and listeners get the whole commit. No reader ever sees half of one.
 
-export type CommittedListener = (event: RecordedEvent) => void;
+/** Called once per commit, with its events in log order. */
+export type CommittedListener = (commit: readonly RecordedEvent[]) => void;
 
 export type Projector = {
   /** Replays the log from the models' position and keeps following it. */
@@ -26,8 +31,16 @@ export const createProjector = (log: EventLog, models: ReadModels, logger?: Logg
   let subscription: Subscription | undefined;
   let stopped = false;
 
+  let partial: RecordedEvent[] = [];
+
   const onEvent = (event: RecordedEvent): void => {
-    applyRecorded(models, event);
+    if (commitEndOf(event) > event.position) {
+      partial.push(event); // the rest of its commit is still to come
+      return;
+    }
+    const commit = partial.length === 0 ? [event] : [...partial, event];
+    partial = [];
+    for (const e of commit) applyRecorded(models, e);
     if (waiters.length > 0) {
       const due = waiters.filter((w) => w.position <= models.position);
       waiters = waiters.filter((w) => w.position > models.position);
@@ -35,15 +48,16 @@ export const createProjector = (log: EventLog, models: ReadModels, logger?: Logg
     }
     for (const listener of listeners) {
       try {
-        listener(event);
+        listener(commit);
       } catch (error) {
         logger?.error({ err: error }, 'committed-event listener failed');
       }
     }
   };
 
-  const follow = (): Subscription =>
-    log.subscribe({
+  const follow = (): Subscription => {
+    partial = []; // a new subscription starts again from the last whole commit folded
+    return log.subscribe({
       fromPosition: models.position,
       onEvent,
       onError: (error) => {
@@ -52,6 +66,7 @@ export const createProjector = (log: EventLog, models: ReadModels, logger?: Logg
         if (!stopped) setTimeout(() => (subscription = follow()), RETRY_MS).unref();
       },
     });
+  };
 
   return {
     start: async () => {

@@ -18,6 +18,7 @@ import {
 import type { Logger } from 'pino';
 import {
   type AppendResult,
+  checkWrites,
   type EventLog,
   type ExpectedRevision,
   type StoredEvent,
@@ -207,7 +208,7 @@ export const createEventStoreLog = (options: EventStoreLogOptions): EventLog => 
     return { caughtUp, close };
   };
 
-  return {
+  const log: EventLog = {
     kind: `eventstoredb (${options.connectionString.replace(/\/\/[^@/]*@/, '//***@')})`,
 
     append: (streamId, events, expected) => {
@@ -218,6 +219,19 @@ export const createEventStoreLog = (options: EventStoreLogOptions): EventLog => 
       const forget = () => appendsInFlight.delete(pending);
       pending.then(forget, forget);
       return pending;
+    },
+
+    // One stream is an ordinary append. Several need KurrentDB's multi-stream append (server
+    // 25.1, @kurrent/kurrentdb-client), which this client (@eventstore/db-client) does not
+    // speak: refused plainly rather than written stream by stream (that would not be atomic).
+    appendMany: async (writes) => {
+      checkWrites(writes);
+      const [only, ...more] = writes;
+      if (only === undefined || more.length > 0) {
+        throw new Error('appending to several streams at once needs KurrentDB 25.1+ and its client');
+      }
+      const { nextRevision, position } = await log.append(only.streamId, only.events, only.expected);
+      return { streams: [{ streamId: only.streamId, nextRevision }], position };
     },
 
     readStream: async (streamId) => {
@@ -245,4 +259,5 @@ export const createEventStoreLog = (options: EventStoreLogOptions): EventLog => 
       await client.dispose();
     },
   };
+  return log;
 };

@@ -1,6 +1,14 @@
 import { type Clock, systemClock } from '../clock.js';
 import { createFollowers, type Followers } from './follower.js';
-import { type EventLog, revisionMatches, type StoredEvent, VersionConflictError } from './port.js';
+import {
+  appendOneVia,
+  type Conflict,
+  checkWrites,
+  conflictOf,
+  type EventLog,
+  revisionMatches,
+  type StoredEvent,
+} from './port.js';
 
 // An in-process log for fast property tests. Several logs may share one store, which is
 // how tests stand up "several processes on one log" without files. Data round-trips
@@ -33,36 +41,47 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
   let closed = false;
   let ownCommits = 0;
 
-  return {
+  const log: EventLog = {
     kind: 'memory',
 
-    append: async (streamId, events, expected) => {
+    append: (streamId, events, expected) => appendOneVia(log.appendMany, streamId, events, expected),
+
+    appendMany: async (writes) => {
       if (closed) throw new Error('event log is closed');
-      if (events.length === 0) throw new Error('append needs at least one event');
-      const stream = store.streams.get(streamId) ?? [];
-      const actual = stream.length - 1;
-      if (!revisionMatches(expected, actual)) {
-        throw new VersionConflictError(streamId, expected, actual < 0 ? 'no_stream' : actual);
+      checkWrites(writes);
+      const conflicts: Conflict[] = [];
+      for (const { streamId, expected } of writes) {
+        const actual = (store.streams.get(streamId)?.length ?? 0) - 1;
+        if (!revisionMatches(expected, actual))
+          conflicts.push({ streamId, expected, actual: actual < 0 ? 'no_stream' : actual });
       }
+      if (conflicts.length > 0) throw conflictOf(conflicts);
       const recordedAt = new Date(clock.now()).toISOString();
-      for (const event of events) {
-        const stored: StoredEvent = {
-          streamId,
-          revision: stream.length,
-          position: store.all.length + 1,
-          type: event.type,
-          data: copy(event.data),
-          metadata: copy(event.metadata),
-          recordedAt,
-        };
-        stream.push(stored);
-        store.all.push(stored);
-      }
-      store.streams.set(streamId, stream);
+      const total = writes.reduce((n, w) => n + w.events.length, 0);
+      const last = store.all.length + total;
+      const streams = writes.map(({ streamId, events }) => {
+        const stream = store.streams.get(streamId) ?? [];
+        for (const event of events) {
+          const stored: StoredEvent = {
+            streamId,
+            revision: stream.length,
+            position: store.all.length + 1,
+            type: event.type,
+            data: copy(event.data),
+            metadata: copy(event.metadata),
+            recordedAt,
+            ...(total > 1 && { lastOfCommit: last }),
+          };
+          stream.push(stored);
+          store.all.push(stored);
+        }
+        store.streams.set(streamId, stream);
+        return { streamId, nextRevision: stream.length - 1 };
+      });
       store.commits += 1;
       ownCommits += 1;
       for (const f of store.followers) f.wake();
-      return { nextRevision: stream.length - 1, position: store.all.length };
+      return { streams, position: last };
     },
 
     readStream: async (streamId) => (store.streams.get(streamId) ?? []).map(copy),
@@ -81,4 +100,5 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
       store.followers.delete(followers);
     },
   };
+  return log;
 };

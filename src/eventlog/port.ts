@@ -25,19 +25,47 @@ export type AppendResult = {
   position: number;
 };
 
+/** One stream's part of an append across several streams. */
+export type StreamWrite = { streamId: string; events: readonly NewEvent[]; expected: ExpectedRevision };
+
+export type MultiAppendResult = {
+  /** Each stream's new last revision, in the order the writes were given. */
+  streams: Array<{ streamId: string; nextRevision: number }>;
+  /** Global position of the last event appended (the commit's end). */
+  position: number;
+};
+
+export type Conflict = { streamId: string; expected: ExpectedRevision; actual: number | 'no_stream' };
+
+/** A stream (or several, for an append across streams) was not at the revision expected. */
 export class VersionConflictError extends Error {
   readonly streamId: string;
   readonly expected: ExpectedRevision;
   /** `'no_stream'` when the stream does not exist. */
   readonly actual: number | 'no_stream';
-  constructor(streamId: string, expected: ExpectedRevision, actual: number | 'no_stream') {
-    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  /** Every stream that was not where it was expected (the first is also in the fields above). */
+  readonly conflicts: readonly Conflict[];
+  constructor(streamId: string, expected: ExpectedRevision, actual: number | 'no_stream', more: Conflict[] = []) {
+    const all = [{ streamId, expected, actual }, ...more];
+    super(
+      all
+        .map((c) => `stream ${c.streamId}: expected revision ${String(c.expected)}, actual ${String(c.actual)}`)
+        .join('; '),
+    );
     this.name = 'VersionConflictError';
     this.streamId = streamId;
     this.expected = expected;
     this.actual = actual;
+    this.conflicts = all;
   }
 }
+
+/** The conflict naming every stream in `conflicts` (at least one). */
+export const conflictOf = (conflicts: readonly Conflict[]): VersionConflictError => {
+  const [first, ...rest] = conflicts;
+  if (first === undefined) throw new Error('conflictOf needs a conflict');
+  return new VersionConflictError(first.streamId, first.expected, first.actual, rest);
+};
 
 export const isVersionConflict = (error: unknown): error is VersionConflictError =>
   error instanceof VersionConflictError;
@@ -61,6 +89,13 @@ export interface EventLog {
   readonly kind: string;
   /** Appends atomically if the stream is at `expected`; otherwise throws VersionConflictError. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one atomic write, each at its own expected revision: all
+   * land or none does. A conflict on any stream refuses the whole write and writes nothing;
+   * the VersionConflictError names every stream that conflicted. Readers (followers, read
+   * models) see the write as one commit (`lastOfCommit`). One stream may appear only once.
+   */
+  appendMany(writes: readonly StreamWrite[]): Promise<MultiAppendResult>;
   /**
    * The whole stream in revision order; `[]` when it does not exist. An event's `position`
    * is 0 here when the log cannot say (EventStoreDB reads one stream from its index).
@@ -90,6 +125,33 @@ export interface EventLog {
   /** Finishes pending appends, then releases the log. */
   close(): Promise<void>;
 }
+
+/** Refuses a write no adapter should take: nothing to write, an empty stream part, a stream twice. */
+export const checkWrites = (writes: readonly StreamWrite[]): void => {
+  if (writes.length === 0) throw new Error('append needs at least one stream');
+  if (writes.length === 1) {
+    // The common case (one command, one slot) without a Set per append.
+    if (writes[0]?.events.length === 0) throw new Error(`append to ${writes[0].streamId} needs at least one event`);
+    return;
+  }
+  const seen = new Set<string>();
+  for (const w of writes) {
+    if (w.events.length === 0) throw new Error(`append to ${w.streamId} needs at least one event`);
+    if (seen.has(w.streamId)) throw new Error(`append names stream ${w.streamId} twice`);
+    seen.add(w.streamId);
+  }
+};
+
+/** `append` for one stream, as an append across streams of one. */
+export const appendOneVia = async (
+  appendMany: EventLog['appendMany'],
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+): Promise<AppendResult> => {
+  const { streams, position } = await appendMany([{ streamId, events, expected }]);
+  return { nextRevision: streams[0]?.nextRevision ?? -1, position };
+};
 
 /** Expected revision a stream of `revision` (its last event's, -1 if empty) must match. */
 export const expectedFor = (revision: number): ExpectedRevision => (revision < 0 ? 'no_stream' : revision);

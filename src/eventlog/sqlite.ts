@@ -4,12 +4,14 @@ import Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { createFollowers } from './follower.js';
 import {
-  type AppendResult,
+  type Conflict,
+  checkWrites,
+  conflictOf,
   type EventLog,
-  type ExpectedRevision,
-  type NewEvent,
+  type MultiAppendResult,
   revisionMatches,
   type StoredEvent,
+  type StreamWrite,
   VersionConflictError,
 } from './port.js';
 
@@ -50,14 +52,14 @@ type Row = [
   data: string,
   metadata: string,
   recordedAt: string,
+  commitEnd: number | null,
 ];
-const COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
+const columns = (hasCommitEnd: boolean) =>
+  `position, stream_id, revision, type, data, metadata, recorded_at, ${hasCommitEnd ? 'commit_end' : 'NULL'}`;
 
 type PendingAppend = {
-  streamId: string;
-  events: readonly NewEvent[];
-  expected: ExpectedRevision;
-  resolve(result: AppendResult): void;
+  writes: readonly StreamWrite[];
+  resolve(result: MultiAppendResult): void;
   reject(error: unknown): void;
 };
 
@@ -70,10 +72,14 @@ CREATE TABLE IF NOT EXISTS events (
   data        TEXT    NOT NULL,
   metadata    TEXT    NOT NULL,
   recorded_at TEXT    NOT NULL,
+  commit_end  INTEGER,
   UNIQUE (stream_id, revision)
 );`;
 
-const toStored = ([position, streamId, revision, type, data, metadata, recordedAt]: Row): StoredEvent => ({
+// A log written before appends across streams has no commit_end: every row was its own commit.
+const MIGRATE_COMMIT_END = 'ALTER TABLE events ADD COLUMN commit_end INTEGER';
+
+const toStored = ([position, streamId, revision, type, data, metadata, recordedAt, commitEnd]: Row): StoredEvent => ({
   streamId,
   revision,
   position,
@@ -81,6 +87,7 @@ const toStored = ([position, streamId, revision, type, data, metadata, recordedA
   data: JSON.parse(data),
   metadata: JSON.parse(metadata),
   recordedAt,
+  ...(commitEnd !== null && { lastOfCommit: commitEnd }),
 });
 
 // Switching a new file to WAL takes an exclusive lock, and SQLite answers another process
@@ -129,13 +136,30 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
     db.pragma('synchronous = NORMAL'); // + our own WAL sync after each commit: see above
     whileBusy(() => db.exec(SCHEMA));
   }
+  const hasCommitEnd = (): boolean =>
+    (db.prepare('PRAGMA table_info(events)').all() as Array<{ name: string }>).some((c) => c.name === 'commit_end');
+  if (!readonly && !hasCommitEnd()) {
+    // Two processes may migrate together: the loser finds the column there.
+    whileBusy(() => {
+      if (!hasCommitEnd()) db.exec(MIGRATE_COMMIT_END);
+    });
+  }
+  const COLUMNS = columns(hasCommitEnd()); // no commit_end only in an old file opened read-only
 
   const headOf = db.prepare<[string], { revision: number | null }>(
     'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
   );
-  const insert = db.prepare(
-    'INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  // Prepared on the first append: an old file opened read-only has no commit_end to insert into.
+  let insertStatement: Database.Statement | undefined;
+  const insert = (): Database.Statement =>
+    (insertStatement ??= db.prepare(
+      'INSERT INTO events (position, stream_id, revision, type, data, metadata, recorded_at, commit_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ));
+  // Positions are given, not left to AUTOINCREMENT, so an append's rows can say where it ends.
+  // Read once per transaction, under the write lock: nobody else can take one meanwhile.
+  const lastPosition = db
+    .prepare<[], number>("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)")
+    .pluck();
   // Replay reads a million rows at start-up: arrays, not an object per row.
   const selectStream = db
     .prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? ORDER BY revision`)
@@ -149,41 +173,54 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
     )
     .raw(true);
 
-  // Checks the stream's head, then inserts; hands back what it wrote, as a reader would see
+  // Checks every stream's head, then inserts; hands back what it wrote, as a reader would see
   // it, so the followers can be fed from the commit instead of reading it back (see
   // createFollowers' wake). A conflict is found before anything is written, so an append
   // needs no savepoint of its own: two statements per append saved on every command.
-  const appendOne = (p: PendingAppend, written: StoredEvent[]): AppendResult => {
-    const actual = headOf.get(p.streamId)?.revision ?? -1;
-    if (!revisionMatches(p.expected, actual)) {
-      throw new VersionConflictError(p.streamId, p.expected, actual < 0 ? 'no_stream' : actual);
-    }
+  const appendWrites = (p: PendingAppend, written: StoredEvent[], next: { position: number }): MultiAppendResult => {
+    const heads = p.writes.map((w) => headOf.get(w.streamId)?.revision ?? -1);
+    const conflicts: Conflict[] = [];
+    p.writes.forEach((w, i) => {
+      const actual = heads[i] ?? -1;
+      if (!revisionMatches(w.expected, actual)) {
+        conflicts.push({ streamId: w.streamId, expected: w.expected, actual: actual < 0 ? 'no_stream' : actual });
+      }
+    });
+    if (conflicts.length > 0) throw conflictOf(conflicts);
     const recordedAt = new Date(clock.now()).toISOString();
-    let revision = actual;
-    let position = 0;
-    for (const event of p.events) {
-      revision += 1;
-      const data = JSON.stringify(event.data);
-      const metadata = JSON.stringify(event.metadata ?? {});
-      const info = insert.run(p.streamId, revision, event.type, data, metadata, recordedAt);
-      position = Number(info.lastInsertRowid);
-      written.push(toStored([position, p.streamId, revision, event.type, data, metadata, recordedAt]));
-    }
-    return { nextRevision: revision, position };
+    const total = p.writes.reduce((n, w) => n + w.events.length, 0);
+    const end = next.position + total;
+    const commitEnd = total > 1 ? end : null;
+    const streams = p.writes.map((w, i) => {
+      let revision = heads[i] ?? -1;
+      for (const event of w.events) {
+        revision += 1;
+        next.position += 1;
+        const data = JSON.stringify(event.data);
+        const metadata = JSON.stringify(event.metadata ?? {});
+        insert().run(next.position, w.streamId, revision, event.type, data, metadata, recordedAt, commitEnd);
+        written.push(
+          toStored([next.position, w.streamId, revision, event.type, data, metadata, recordedAt, commitEnd]),
+        );
+      }
+      return { streamId: w.streamId, nextRevision: revision };
+    });
+    return { streams, position: end };
   };
 
   // One transaction per batch: a conflicting append is refused alone, any other error rolls
   // the whole batch back, and it commits (one fsync) before anyone is told anything.
-  const commitBatch = db.transaction((batch: PendingAppend[], written: StoredEvent[]) =>
-    batch.map((p): { ok: AppendResult } | { error: unknown } => {
+  const commitBatch = db.transaction((batch: PendingAppend[], written: StoredEvent[]) => {
+    const next = { position: lastPosition.get() as number };
+    return batch.map((p): { ok: MultiAppendResult } | { error: unknown } => {
       try {
-        return { ok: appendOne(p, written) };
+        return { ok: appendWrites(p, written, next) };
       } catch (error) {
         if (error instanceof VersionConflictError) return { error };
         throw error;
       }
-    }),
-  );
+    });
+  });
 
   let pending: PendingAppend[] = [];
   let flushScheduled = false;
@@ -206,6 +243,21 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
       if (error !== undefined) p.reject(error);
       else if (outcome !== undefined && 'ok' in outcome) p.resolve(outcome.ok);
       else p.reject(outcome?.error);
+    });
+  };
+
+  const enqueue = <T>(writes: readonly StreamWrite[], answer: (result: MultiAppendResult) => T): Promise<T> => {
+    if (closed) return Promise.reject(new Error('event log is closed'));
+    if (failed !== undefined) return Promise.reject(failed);
+    if (readonly) return Promise.reject(new Error('event log is open read-only'));
+    try {
+      checkWrites(writes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      pending.push({ writes, resolve: (result) => resolve(answer(result)), reject });
+      scheduleFlush();
     });
   };
 
@@ -268,19 +320,17 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   }, options.pollMs ?? 50);
   poll.unref();
 
-  return {
+  const log: EventLog = {
     kind: `sqlite (${options.path})`,
 
-    append: (streamId, events, expected) => {
-      if (closed) return Promise.reject(new Error('event log is closed'));
-      if (failed !== undefined) return Promise.reject(failed);
-      if (readonly) return Promise.reject(new Error('event log is open read-only'));
-      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-      return new Promise<AppendResult>((resolve, reject) => {
-        pending.push({ streamId, events, expected, resolve, reject });
-        scheduleFlush();
-      });
-    },
+    // One stream: the same path without an extra promise per command (the hot path).
+    append: (streamId, events, expected) =>
+      enqueue([{ streamId, events, expected }], (result) => ({
+        nextRevision: result.streams[0]?.nextRevision ?? -1,
+        position: result.position,
+      })),
+
+    appendMany: (writes) => enqueue(writes, (result) => result),
 
     readStream: async (streamId) => selectStream.all(streamId).map(toStored),
 
@@ -308,4 +358,5 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
       db.close();
     },
   };
+  return log;
 };

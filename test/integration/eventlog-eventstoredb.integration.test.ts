@@ -23,6 +23,7 @@ const standinHarness = (batchAppend: boolean) => (): LogHarness => {
     cleanup: () => standin?.stop(),
     streamReadPositionMayBeUnknown: true,
     foreignWritesUnknown: true,
+    noMultiStreamAppend: true,
   };
 };
 
@@ -39,6 +40,7 @@ if (realServer !== undefined && realServer !== '') {
       cleanup: () => undefined,
       streamReadPositionMayBeUnknown: true,
       foreignWritesUnknown: true,
+      noMultiStreamAppend: true,
     };
   });
 } else {

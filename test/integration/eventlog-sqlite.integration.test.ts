@@ -58,6 +58,47 @@ describe('sqlite log specifics', () => {
     }
   }, 60_000);
 
+  it('takes a log written before appends across streams (no commit_end column) and carries on', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'old.db');
+    try {
+      const old = new Database(path);
+      old.exec(`CREATE TABLE events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL, revision INTEGER NOT NULL,
+        type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        UNIQUE (stream_id, revision))`);
+      const row = old.prepare(
+        "INSERT INTO events (stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, 'A', '{}', '{}', '2026-01-01T00:00:00.000Z')",
+      );
+      row.run('s-1', 0);
+      row.run('s-1', 1);
+      old.close();
+      // Read-only (verify) reads it as it is: each old event its own commit.
+      const reader = createSqliteLog({ path, readonly: true });
+      expect((await reader.readAll(0, 10)).map((e) => [e.position, e.lastOfCommit])).toEqual([
+        [1, undefined],
+        [2, undefined],
+      ]);
+      await reader.close();
+      // Opened to write, it gains the column and appends across streams after the old rows.
+      const log = createSqliteLog({ path });
+      const { position } = await log.appendMany([
+        { streamId: 's-1', events: [{ type: 'B', data: {} }], expected: 1 },
+        { streamId: 's-2', events: [{ type: 'C', data: {} }], expected: 'no_stream' },
+      ]);
+      expect(position).toBe(4);
+      expect((await log.readAll(0, 10)).map((e) => [e.position, e.lastOfCommit])).toEqual([
+        [1, undefined],
+        [2, undefined],
+        [3, 4],
+        [4, 4],
+      ]);
+      await log.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('runs in WAL mode and survives reopening', async () => {
     const dir = tempDir();
     const path = join(dir.path, 'nested', 'events.db');

@@ -74,6 +74,32 @@ describe('GET /api/live', () => {
     expect(back.timeslot).toMatchObject({ id: slotIdAt(3), status: 'available', version: 2 });
   });
 
+  it('takes one commit as a unit: the slots it changed reach each client in one message, folded together', async () => {
+    r = await appRig();
+    const base = await listen(r);
+    const client = await live(`${base}/api/live`);
+    const owner = await live(`${base}/api/admin/live`, { authorization: `Bearer ${OWNER_TOKEN}` });
+    await client.next((m) => m.type === 'snapshot');
+    await owner.next((m) => m.type === 'snapshot');
+    const commits: number[] = [];
+    r.rig.engine.onCommitted((commit) => void commits.push(commit.length));
+    // Two slots closed in one write (as an appointment's slots will be): one commit.
+    const closed = (hour: number) => ({
+      streamId: streamIdOf(slotIdAt(hour)),
+      events: [{ type: 'TimeslotClosed', data: { closedAt: new Date(T0).toISOString() }, metadata: {} }],
+      expected: 0,
+    });
+    const { position } = await r.rig.log.appendMany([closed(2), closed(3)]);
+    for (const stream of [client, owner]) {
+      const message = await stream.next((m) => m.type !== 'snapshot');
+      expect(message.type).toBe('slots');
+      expect(message.position).toBe(position);
+      expect((message.timeslots ?? []).map((s) => s.id)).toEqual([slotIdAt(2), slotIdAt(3)]);
+    }
+    expect(client.messages.filter((m) => m.type === 'slot')).toEqual([]); // never half of it
+    expect(commits).toEqual([2]);
+  });
+
   it('resyncs on request with a fresh snapshot, and answers nonsense with an error message', async () => {
     r = await appRig({ settings: { liveAllowance: { capacity: 20, perSecond: 1 } } });
     const client = await live(`${await listen(r)}/api/live?stylist=anna&from=2026-12-05T11:00:00Z`);

@@ -18,12 +18,28 @@ import { sequentialIds } from '../support/ids.js';
 const SLOTS = [4, 5].map((h) => slotIdFor('Anna', anna(h).startsAt));
 const customer = { name: 'Ada', phone: '0161 496 0000' };
 
-/** The real memory log, with each call's start released by the scheduler. */
-const scheduled = (log: EventLog, s: fc.Scheduler): EventLog => ({
-  ...log,
-  append: (...args) => s.schedule(Promise.resolve(), 'append').then(() => log.append(...args)),
-  readStream: (...args) => s.schedule(Promise.resolve(), 'read').then(() => log.readStream(...args)),
-});
+/**
+ * The real memory log, with each call's start released by the scheduler. Every method is
+ * listed, none spread: a write or a read that skipped the scheduler would hide interleavings.
+ */
+const scheduled = (log: EventLog, s: fc.Scheduler): EventLog => {
+  const when = <T>(label: string, call: () => Promise<T>): Promise<T> =>
+    s.schedule(Promise.resolve(), label).then(call);
+  return {
+    kind: log.kind,
+    append: (...args) => when('append', () => log.append(...args)),
+    appendMany: (...args) => when('appendMany', () => log.appendMany(...args)),
+    readStream: (...args) => when('read', () => log.readStream(...args)),
+    ...(log.headRevision !== undefined && {
+      headRevision: (streamId: string) =>
+        when('head', () => (log.headRevision as (id: string) => Promise<number>)(streamId)),
+    }),
+    ...(log.foreignWriteMark !== undefined && { foreignWriteMark: log.foreignWriteMark.bind(log) }),
+    readAll: log.readAll.bind(log),
+    subscribe: log.subscribe.bind(log),
+    close: log.close.bind(log),
+  };
+};
 
 const twoProcesses = async (s: fc.Scheduler, holdSeconds = 180) => {
   const clock = simulatedClock();

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventLog, type StoredEvent, streamHead, VersionConflictError } from '../../src/eventlog/port.js';
+import { commitEndOf } from '../../machines/index.js';
+import {
+  type EventLog,
+  readWholeLog,
+  type StoredEvent,
+  streamHead,
+  VersionConflictError,
+} from '../../src/eventlog/port.js';
 import { until } from './fixtures.js';
 
 // The behaviour every event-log adapter must have. Each adapter's test file calls this
@@ -18,6 +25,11 @@ export type LogHarness = {
   streamReadPositionMayBeUnknown?: boolean;
   /** EventStoreDB has many writers and no cheap way to tell: such an adapter has no foreign-write mark. */
   foreignWritesUnknown?: boolean;
+  /**
+   * This EventStoreDB client cannot append to several streams atomically (KurrentDB 25.1's
+   * multi-stream append needs its own client): such an adapter must refuse, never half-write.
+   */
+  noMultiStreamAppend?: boolean;
 };
 
 const ev = (type: string, n = 0) => ({ type, data: { n, text: 'ünïcødé ✂' }, metadata: { requestId: `r${n}` } });
@@ -188,6 +200,71 @@ export const eventLogContract = (name: string, makeHarness: () => LogHarness): v
       const after = log.foreignWriteMark();
       await log.append('s-1', [ev('C')], 0);
       expect(log.foreignWriteMark()).toBe(after);
+    });
+
+    it('appends to several streams in one atomic write, each at its own revision, seen as one commit', async () => {
+      await log.append('s-1', [ev('A', 1)], 'no_stream');
+      const writes = [
+        { streamId: 's-1', events: [ev('B', 2)], expected: 0 },
+        { streamId: 's-2', events: [ev('C', 3), ev('D', 4)], expected: 'no_stream' as const },
+        { streamId: 's-3', events: [ev('E', 5)], expected: 'no_stream' as const },
+      ];
+      if (harness.noMultiStreamAppend) {
+        await expect(log.appendMany(writes)).rejects.toThrow(/several streams/);
+        expect(await log.readStream('s-2')).toEqual([]);
+        return;
+      }
+      const result = await log.appendMany(writes);
+      expect(result.streams).toEqual([
+        { streamId: 's-1', nextRevision: 1 },
+        { streamId: 's-2', nextRevision: 1 },
+        { streamId: 's-3', nextRevision: 0 },
+      ]);
+      const all = await readWholeLog(log);
+      expect(all.map((e) => [e.streamId, e.revision, e.type])).toEqual([
+        ['s-1', 0, 'A'],
+        ['s-1', 1, 'B'],
+        ['s-2', 0, 'C'],
+        ['s-2', 1, 'D'],
+        ['s-3', 0, 'E'],
+      ]);
+      expect(result.position).toBe(all.at(-1)?.position);
+      // Every event of the write says where its commit ends; a one-event append is its own.
+      expect(all.slice(1).map((e) => commitEndOf(e))).toEqual(Array(4).fill(result.position));
+      expect(commitEndOf(all[0] as StoredEvent)).toBe(all[0]?.position);
+      // …and a follower sees it so.
+      const { seen, sub } = collect(log);
+      await until(() => seen.length === 5);
+      sub.close();
+      expect(seen.slice(1).every((e) => commitEndOf(e) === result.position)).toBe(true);
+    });
+
+    it('refuses the whole write when any stream is not at its revision, names every such stream, writes nothing', async () => {
+      if (harness.noMultiStreamAppend) return;
+      await log.append('s-1', [ev('A')], 'no_stream');
+      await log.append('s-2', [ev('B')], 'no_stream');
+      const refused = log.appendMany([
+        { streamId: 's-1', events: [ev('C')], expected: 0 }, // fine
+        { streamId: 's-2', events: [ev('D')], expected: 'no_stream' }, // it exists
+        { streamId: 's-3', events: [ev('E')], expected: 4 }, // it does not
+      ]);
+      await expect(refused).rejects.toBeInstanceOf(VersionConflictError);
+      const conflict = (await refused.catch((e: unknown) => e)) as VersionConflictError;
+      expect(conflict.conflicts.map((c) => [c.streamId, c.actual])).toEqual([
+        ['s-2', 0],
+        ['s-3', 'no_stream'],
+      ]);
+      expect((await readWholeLog(log)).map((e) => e.type)).toEqual(['A', 'B']);
+      // Malformed writes are refused before anything is looked at.
+      await expect(log.appendMany([])).rejects.toThrow();
+      await expect(
+        log.appendMany([
+          { streamId: 's-1', events: [ev('X')], expected: 0 },
+          { streamId: 's-1', events: [ev('Y')], expected: 0 },
+        ]),
+      ).rejects.toThrow(/twice/);
+      await expect(log.appendMany([{ streamId: 's-9', events: [], expected: 'no_stream' }])).rejects.toThrow();
+      expect(await readWholeLog(log)).toHaveLength(2);
     });
 
     it('finishes appends already accepted when closed', async () => {

@@ -33,7 +33,7 @@ export const multiProcessScenarios = (name: string, makeHarness: () => SharedLog
       const engine = createEngine({ log, clock: clock as Clock, holdSeconds: HOLD_MS / 1_000, maxHoldsPerClient: 2 });
       await engine.start();
       const committed: RecordedEvent[] = [];
-      engine.onCommitted((event) => void committed.push(event));
+      engine.onCommitted((commit) => void committed.push(...commit));
       const process = { log, engine, committed };
       processes.push(process);
       return process;

@@ -12,8 +12,8 @@ import { createSnapshotTexts } from './snapshots.js';
 import { createSocketCap } from './socket-cap.js';
 
 // Live slot changes over WebSocket. On connect: a snapshot with the log position it was
-// taken at; then one message per changed slot, sent only after its event is durable and
-// folded into the read models. Clients see the public view (their own hold as theirs,
+// taken at; then one message per commit (`slot`, or `slots` when a commit changed several),
+// sent only after it is durable and folded into the read models. Clients see the public view (their own hold as theirs,
 // every other taken slot as "unavailable"); the owner stream carries full detail.
 // A client that lost messages sends {"type":"resync"} (or reconnects) for a new snapshot.
 // A client that cannot keep up is disconnected, not buffered for without bound; one that
@@ -98,49 +98,53 @@ export const liveRoutes =
       send(conn, text);
     };
 
-    // Coalesce: the events of one append (say an expiry and a new hold) make one message.
-    const changed = new Set<string>();
-    let flushing = false;
-    const flush = (): void => {
-      flushing = false;
+    // One commit, one message per connection: the slots a commit changed (an expiry and a
+    // new hold, every slot of an appointment) reach a client together, as `slot` for one and
+    // `slots` for several, never half of them. Thousands of clients see the same public
+    // view: it is serialized once per audience (everyone, the owner, per stylist followed),
+    // and personally only for a client whose hold or booking is among them.
+    const push = (slotIds: readonly string[]): void => {
       const now = clock.now();
-      try {
-        for (const slotId of changed) {
-          const slot = engine.models.availability.slots.get(slotId);
-          if (slot === undefined) continue;
-          // Thousands of clients see the same public view: serialize it once per audience
-          // (everyone, the owner) and personally only for the client whose hold or booking it is.
-          const { position } = engine.models;
-          const text = (timeslot: unknown) => JSON.stringify({ type: 'slot', position, timeslot });
-          const publicText = text(publicSlot(slot, undefined, now));
-          let ownerText: string | undefined;
-          const forOwner = (conn: Connection): string => {
-            ownerText ??= text(view(conn, slot, now));
-            return ownerText;
-          };
-          const concerned = new Set([slot.hold?.clientId, slot.booking?.clientId]);
-          const slug = stylistSlug(slot.stylist);
-          for (const conn of connections) {
-            if (conn.stylist !== undefined && slug !== conn.stylist) continue;
-            if (conn.owner) send(conn, forOwner(conn));
-            else if (conn.viewer !== undefined && concerned.has(conn.viewer)) send(conn, text(view(conn, slot, now)));
-            else send(conn, publicText);
-          }
+      const { position } = engine.models;
+      const slots = slotIds.flatMap((id) => engine.models.availability.slots.get(id) ?? []);
+      if (slots.length === 0) return;
+      const message = (views: unknown[]): string =>
+        JSON.stringify(
+          views.length === 1
+            ? { type: 'slot', position, timeslot: views[0] }
+            : { type: 'slots', position, timeslots: views },
+        );
+      const shared = new Map<string, string>();
+      for (const conn of connections) {
+        const mine = conn.stylist === undefined ? slots : slots.filter((s) => stylistSlug(s.stylist) === conn.stylist);
+        if (mine.length === 0) continue;
+        const viewer = conn.owner ? undefined : conn.viewer;
+        if (viewer !== undefined && mine.some((s) => s.hold?.clientId === viewer || s.booking?.clientId === viewer)) {
+          send(conn, message(mine.map((s) => publicSlot(s, viewer, now))));
+          continue;
         }
-      } catch (error) {
-        // Runs in a microtask: a throw would be an uncaught exception. Clients resync on reconnect.
-        app.log.error({ err: error }, 'pushing live updates failed');
-      } finally {
-        changed.clear();
+        const key = `${conn.owner ? 'owner' : 'public'}\u0000${mine === slots ? '' : (conn.stylist ?? '')}`;
+        let text = shared.get(key);
+        if (text === undefined) {
+          text = message(mine.map((s) => view(conn, s, now)));
+          shared.set(key, text);
+        }
+        send(conn, text);
       }
     };
-    const unsubscribe = engine.onCommitted((event) => {
-      const slotId = slotIdOfStream(event.streamId);
-      if (slotId === undefined || connections.size === 0) return;
-      changed.add(slotId);
-      if (!flushing) {
-        flushing = true;
-        queueMicrotask(flush);
+    const unsubscribe = engine.onCommitted((commit) => {
+      if (connections.size === 0) return;
+      const slotIds = new Set<string>();
+      for (const event of commit) {
+        const slotId = slotIdOfStream(event.streamId);
+        if (slotId !== undefined) slotIds.add(slotId);
+      }
+      if (slotIds.size === 0) return;
+      try {
+        push([...slotIds]);
+      } catch (error) {
+        // Clients resync on reconnect; the commit itself is safe in the log.
+        app.log.error({ err: error }, 'pushing live updates failed');
       }
     });
 

@@ -3,7 +3,7 @@ import type { PublicSlot } from '../shared/api.ts';
 import { type LiveMessage, type LiveStatus, useLive } from '../shared/live.ts';
 
 // The slots this browser can see, kept current by the live stream: a snapshot on every
-// (re)connect, then one message per change. Older versions never overwrite newer ones.
+// (re)connect, then one message per commit (`slot`, or `slots` for several at once). Older versions never overwrite newer ones.
 
 export const useSlots = (): { slots: Map<string, PublicSlot>; status: LiveStatus; put(slot: PublicSlot): void } => {
   const [slots, setSlots] = useState(() => new Map<string, PublicSlot>());
@@ -23,6 +23,9 @@ export const useSlots = (): { slots: Map<string, PublicSlot>; status: LiveStatus
         setSlots(new Map(list.map((s) => [s.id, s])));
       } else if (message.type === 'slot') {
         put(message.timeslot as PublicSlot);
+      } else if (message.type === 'slots') {
+        // One commit: every slot of it lands in the same render.
+        for (const slot of (message.timeslots ?? []) as PublicSlot[]) put(slot);
       }
     },
     [put],

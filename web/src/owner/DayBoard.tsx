@@ -44,6 +44,7 @@ export const DayBoard = ({
       if (message.type === 'snapshot')
         setSlots(new Map(((message.timeslots ?? []) as OwnerSlot[]).map((s) => [s.id, s])));
       if (message.type === 'slot') put(message.timeslot as OwnerSlot);
+      if (message.type === 'slots') for (const slot of (message.timeslots ?? []) as OwnerSlot[]) put(slot);
       if (typeof message.position === 'number') setPosition(message.position);
     },
     [put],
