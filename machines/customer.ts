@@ -31,6 +31,10 @@ export const validateCustomer = (input: unknown): Customer => {
   if (name === undefined || name.length > NAME_MAX) {
     throw new DomainError('invalid_customer', `customer.name is required (1–${NAME_MAX} characters)`);
   }
+  // A name someone can read back: zero-width spaces alone, or only punctuation, are not one.
+  if (!/[\p{L}\p{N}]/u.test(name)) {
+    throw new DomainError('invalid_customer', 'customer.name needs at least one letter or digit');
+  }
   const phone = clean(raw.phone, 'phone');
   const email = clean(raw.email, 'email')?.toLowerCase();
   if (phone === undefined && email === undefined) {

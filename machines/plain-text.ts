@@ -6,6 +6,8 @@
 // how "Anna\u202Egnp.exe" shows as "Annaexe.png", and a real name never needs them.
 
 const CONTROL = /\p{Cc}/u;
+// Private-use characters and noncharacters show as nothing, or as a box, on another screen.
+const NO_GLYPH = /[\p{Co}\uFDD0-\uFDEF\uFFFE\uFFFF]/u;
 // In a /u regex a well-formed pair is one code point, so only a lone surrogate matches.
 const LONE_SURROGATE = /\p{Cs}/u;
 const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
@@ -14,6 +16,7 @@ const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 export const unprintable = (text: string): string | undefined => {
   if (LONE_SURROGATE.test(text)) return 'has broken Unicode (an unpaired surrogate)';
   if (CONTROL.test(text)) return 'has control characters';
+  if (NO_GLYPH.test(text)) return 'has characters that cannot be shown (private-use or noncharacters)';
   return undefined;
 };
 

@@ -15,6 +15,8 @@ export type Booking = {
   clientId: string;
   customer: Customer;
   bookedAt: number;
+  /** The network of the hold it was made from (see ended-holds.ts). */
+  network?: string;
 };
 
 export type TimeslotContext = {
@@ -58,6 +60,14 @@ export const timeslotMachine = setup({
       endedHolds: ({ context, event }) =>
         event.type === 'ReservationCancelled' && event.data.by === 'client' && context.hold !== null
           ? rememberEndedHold(context.endedHolds, context.hold, ms(event.data.cancelledAt))
+          : context.endedHolds,
+    }),
+    // A booking the client cancels online ends like a released hold: without this, book
+    // under any name, cancel, reserve again would be a hold of any length.
+    rememberCancelledBooking: assign({
+      endedHolds: ({ context, event }) =>
+        event.type === 'BookingCancelled' && event.data.by === 'client' && context.booking !== null
+          ? rememberEndedHold(context.endedHolds, context.booking, ms(event.data.cancelledAt))
           : context.endedHolds,
     }),
     rememberExpiry: assign({
@@ -120,12 +130,13 @@ export const timeslotMachine = setup({
           guard: 'isCurrentHold',
           target: 'booked',
           actions: assign({
-            booking: ({ event }) => ({
+            booking: ({ context, event }) => ({
               bookingId: event.data.bookingId,
               holdId: event.data.holdId,
               clientId: event.data.clientId,
               customer: event.data.customer,
               bookedAt: ms(event.data.bookedAt),
+              ...(context.hold?.network !== undefined && { network: context.hold.network }),
             }),
             hold: null,
           }),
@@ -140,7 +151,11 @@ export const timeslotMachine = setup({
     },
     booked: {
       on: {
-        BookingCancelled: { guard: 'isCurrentBooking', target: 'available', actions: 'clearBooking' },
+        BookingCancelled: {
+          guard: 'isCurrentBooking',
+          target: 'available',
+          actions: ['rememberCancelledBooking', 'clearBooking'],
+        },
       },
     },
     closed: {

@@ -17,7 +17,7 @@ export type SlotSummary = {
   endsAt: number;
   status: 'available' | 'reserved' | 'booked' | 'closed';
   hold: { holdId: string; clientId: string; reservedAt: number; expiresAt: number; network?: string } | null;
-  booking: { bookingId: string; clientId: string; bookedAt: number } | null;
+  booking: { bookingId: string; clientId: string; bookedAt: number; network?: string } | null;
   /** Whose holds ended lately (the cool-down), as the slot's actor keeps them. */
   endedHolds: readonly EndedHold[];
   /** Revision of the last event folded in: a version readers can compare. */
@@ -94,10 +94,20 @@ export const evolveSlot = (
       };
     case 'TimeslotBooked': {
       const { bookingId, clientId, bookedAt } = event.data;
-      return { ...next, status: 'booked', hold: null, booking: { bookingId, clientId, bookedAt: ms(bookedAt) } };
+      const network = slot.hold?.network;
+      const booking = { bookingId, clientId, bookedAt: ms(bookedAt), ...(network !== undefined && { network }) };
+      return { ...next, status: 'booked', hold: null, booking };
     }
     case 'BookingCancelled':
-      return { ...next, status: 'available', booking: null };
+      return {
+        ...next,
+        status: 'available',
+        booking: null,
+        endedHolds:
+          event.data.by === 'client' && slot.booking !== null
+            ? rememberEndedHold(slot.endedHolds, slot.booking, ms(event.data.cancelledAt))
+            : slot.endedHolds,
+      };
     case 'TimeslotClosed':
       return { ...next, status: 'closed' };
     case 'TimeslotReopened':

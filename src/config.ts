@@ -36,6 +36,8 @@ export type Config = {
   publicUrl: string | undefined;
   /** Open live sockets per network; 0: no cap. */
   maxSocketsPerIp: number;
+  /** Open HTTP connections per network (not behind a proxy); 0: no cap. */
+  maxConnectionsPerIp: number;
   /** Share of a stylist's day held beyond which a new hold needs a proof of work; 0: never. */
   holdPressurePercent: number;
   /** Seconds a client has to send a whole request. */
@@ -111,6 +113,12 @@ export const loadConfig = (env: Env = process.env): Config => {
     }
   }
   const holdSeconds = integer(env, 'HOLD_SECONDS', 180, 1, 3_600);
+  // Long enough that guessing is hopeless, so a right token can always be let in even when
+  // someone on the same address has been guessing (the guess limit only slows the guesser).
+  const ownerToken = env.OWNER_TOKEN?.trim() || undefined;
+  if (ownerToken !== undefined && ownerToken.length < 24) {
+    throw new ConfigError('OWNER_TOKEN must be at least 24 characters (unset, one is generated)');
+  }
   const publicUrl = env.PUBLIC_URL?.trim() || undefined;
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
     throw new ConfigError(`PUBLIC_URL must be an http(s) URL like https://book.salon.example (got "${publicUrl}")`);
@@ -132,7 +140,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     eventstoreUrl,
     holdSeconds,
     holdCooldownSeconds: integer(env, 'HOLD_COOLDOWN_SECONDS', holdSeconds, 0, 3_600),
-    ownerToken: env.OWNER_TOKEN?.trim() || undefined,
+    ownerToken,
     salonTz,
     logLevel,
     maxHoldsPerClient: integer(env, 'MAX_HOLDS_PER_CLIENT', 2, 1, 100),
@@ -148,6 +156,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     salonName: env.SALON_NAME?.trim() || 'Holdfast salon',
     publicUrl,
     maxSocketsPerIp: integer(env, 'MAX_SOCKETS_PER_IP', 50, 0, 100_000),
+    maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 256, 0, 100_000),
     holdPressurePercent: integer(env, 'HOLD_PRESSURE_PERCENT', 30, 0, 100),
     requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 10, 1, 600),
     metricsToken,

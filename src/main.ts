@@ -31,6 +31,13 @@ const main = async (): Promise<void> => {
   const metrics = createMetrics();
   const log = timedAppends(await openEventLog(config, { logger }), metrics.observeAppend);
   logger.info({ log: log.kind, dataDir: config.dataDir }, `event log: ${log.kind}`);
+  if (config.trustProxy !== false && (config.host === '0.0.0.0' || config.host === '::')) {
+    // A client that reaches the port directly from a trusted range could name its own address.
+    logger.warn(
+      { trustProxy: config.trustProxy, host: config.host },
+      'TRUST_PROXY is set and the app listens on every interface: make sure only the proxy can reach it (HOST=127.0.0.1, or a firewall)',
+    );
+  }
   if (config.eventstoreUrl !== undefined && (config.sessionSecret === undefined || config.ownerToken === undefined)) {
     // Several processes on one log must agree on these: share DATA_DIR or set both.
     logger.warn(
@@ -80,6 +87,7 @@ const main = async (): Promise<void> => {
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       maxSocketsPerIp: config.maxSocketsPerIp,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
       ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
       holdPressurePercent: config.holdPressurePercent,
       requestTimeoutMs: config.requestTimeoutSeconds * 1_000,

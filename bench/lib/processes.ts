@@ -93,6 +93,7 @@ export const startHoldfast = (dataDir: string, env: Record<string, string> = {},
       MAX_HOLDS_PER_CLIENT: '100',
       // The load comes from one address and has no browser to solve challenges.
       MAX_SOCKETS_PER_IP: '0',
+      MAX_CONNECTIONS_PER_IP: '0',
       HOLD_PRESSURE_PERCENT: '0',
       HOLD_COOLDOWN_SECONDS: '0',
       MAILBOX_CAPACITY: '100000',

@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest
 import { adminSchemas } from './admin-schemas.js';
 import { ApiError } from './api-error.js';
 import type {} from './command-meta.js'; // request.receivedAt
+import { capConnectionsPerNetwork } from './connection-cap.js';
 import type { HttpDeps, RouteContext } from './context.js';
 import { answerClientError, installErrorHandling, logSocketError } from './errors.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
@@ -68,7 +69,14 @@ export const buildApp = async (deps: HttpDeps) => {
       connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(settings.requestTimeoutMs / 4))),
     },
     clientErrorHandler: answerClientError,
+    // A URL Fastify cannot decode (`/api/timeslots/%zz/reserve`) in our error shape, not its own.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply).code(400).send({ error: 'bad_url', message: error.message });
+    },
+    // An idle keep-alive connection holds a file descriptor: let it go after 10 s, not 72.
+    keepAliveTimeout: 10_000,
   });
+  if (settings.trustProxy === false) capConnectionsPerNetwork(base.server, settings.maxConnectionsPerIp);
   installErrorHandling(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   for (const schema of [...sharedSchemas, ...adminSchemas]) app.addSchema(schema);

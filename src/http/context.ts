@@ -28,6 +28,8 @@ export type HttpSettings = {
   /** Live connections: ping interval, and how much unsent data a slow client may pile up. */
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** Open HTTP connections per network (not behind a proxy); 0: no cap. */
+  maxConnectionsPerIp: number;
   /** Open live sockets per network (IPv4 address, IPv6 /64); 0: no cap. */
   maxSocketsPerIp: number;
   /** What one live socket may send: a burst of `capacity` messages, refilled `perSecond`. */
@@ -78,6 +80,7 @@ export const defaultHttpSettings: HttpSettings = {
   heartbeatMs: 30_000,
   maxBufferedBytes: 1 << 20,
   maxSocketsPerIp: 50,
+  maxConnectionsPerIp: 256,
   liveAllowance: SOCKET_ALLOWANCE,
   requestTimeoutMs: 10_000,
   holdPressurePercent: 30,

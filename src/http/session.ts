@@ -98,7 +98,10 @@ export const createSessions = (options: { limitNewSessions?: RateCheck | undefin
     if (existing !== undefined) {
       request.clientId = existing;
       done();
-    } else if (options.limitNewSessions === undefined) {
+    } else if (options.limitNewSessions === undefined || request.method === 'GET' || request.method === 'HEAD') {
+      // Only a session that would act (a POST) counts against the limit: the limit is there
+      // so that throwing cookies away does not buy more holds, and reading the schedule
+      // must keep working for everyone behind one shared address.
       start(request);
       done();
     } else {

@@ -35,6 +35,7 @@ const env = {
   // Random clients from one address hold most of the day and take slots back after releases.
   HOLD_PRESSURE_PERCENT: '0',
   HOLD_COOLDOWN_SECONDS: '0',
+  MAX_CONNECTIONS_PER_IP: '0',
 };
 
 /** What this client was told about a slot, and so what the server must still show. */

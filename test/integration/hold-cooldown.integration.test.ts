@@ -55,6 +55,26 @@ describe('the cool-down over HTTP', () => {
     expect((await a.post(`/api/timeslots/${slotIdAt(5)}/reserve`)).statusCode).toBe(200);
   });
 
+  it('counts a booking the client cancelled like a released hold (book, cancel, reserve again is no renewal)', async () => {
+    r = await appRig({ settings: { cancelCutoffHours: 0 } });
+    const a = r.client({ ip: '198.51.100.12' });
+    const slot = slotIdAt(4);
+    expect((await a.post(`/api/timeslots/${slot}/reserve`)).statusCode).toBe(200);
+    const booked = json(await a.post(`/api/timeslots/${slot}/book`, { customer: { name: 'Jo', phone: '0000000' } }));
+    const ref = booked.booking.reference;
+    expect((await a.post(`/api/bookings/${ref}/cancel`)).statusCode).toBe(200);
+    const again = await a.post(`/api/timeslots/${slot}/reserve`);
+    expect([again.statusCode, json(again).error, again.headers['retry-after']]).toEqual([429, 'hold_cooldown', '180']);
+    // The salon cancelling a booking leaves none.
+    const b = r.client({ ip: '198.51.100.13' });
+    expect((await b.post(`/api/timeslots/${slotIdAt(5)}/reserve`)).statusCode).toBe(200);
+    const other = json(
+      await b.post(`/api/timeslots/${slotIdAt(5)}/book`, { customer: { name: 'Al', phone: '0000000' } }),
+    );
+    expect((await r.owner('POST', `/api/admin/bookings/${other.booking.reference}/cancel`, {})).statusCode).toBe(200);
+    expect((await b.post(`/api/timeslots/${slotIdAt(5)}/reserve`)).statusCode).toBe(200);
+  });
+
   it('is off with HOLD_COOLDOWN_SECONDS=0', async () => {
     r = await appRig({ engine: { holdCooldownSeconds: 0 } });
     const a = r.client();

@@ -85,6 +85,36 @@ describe('proof of work under hold pressure', () => {
     expect(json(replayed).message).toContain('already used');
   });
 
+  it('prices a burst sent all at once as if it came one by one', async () => {
+    r = await appRig({ slots: TEN_HOURS, settings: { holdPressurePercent: 30 } });
+    const burst = await Promise.all(
+      [2, 3, 4, 5, 6, 7, 8, 9].map((h) =>
+        r?.client({ ip: `198.51.100.${h}` }).post(`/api/timeslots/${slotIdAt(h)}/reserve`),
+      ),
+    );
+    const statuses = burst.map((res) => res?.statusCode);
+    // One by one: free up to 30% held (four of ten), then a challenge for each new hold.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 428)).toHaveLength(4);
+  });
+
+  it('counts a day booked within the hour as pressure: made-up bookings raise the price like holds', async () => {
+    r = await appRig({ slots: TEN_HOURS, settings: { holdPressurePercent: 30 } });
+    for (const h of [2, 3, 4, 5]) {
+      const bot = r.client({ ip: `198.51.100.${h}` });
+      expect((await bot.post(`/api/timeslots/${slotIdAt(h)}/reserve`)).statusCode).toBe(200);
+      const booked = await bot.post(`/api/timeslots/${slotIdAt(h)}/book`, {
+        customer: { name: 'Jo', phone: '0000000' },
+      });
+      expect(booked.statusCode).toBe(200);
+    }
+    const next = await r.client({ ip: '203.0.113.80' }).post(`/api/timeslots/${slotIdAt(6)}/reserve`);
+    expect([next.statusCode, json(next).error]).toEqual([428, 'challenge_required']);
+    // Bookings made over days are not pressure: an hour on, the same day costs nothing.
+    await r.rig.advance(HOUR + 1);
+    expect((await r.client({ ip: '203.0.113.81' }).post(`/api/timeslots/${slotIdAt(6)}/reserve`)).statusCode).toBe(200);
+  });
+
   it('answers any malformed altcha with 403 challenge_failed, never a 5xx', async () => {
     r = await underPressure();
     const a = r.client({ ip: '203.0.113.65' });

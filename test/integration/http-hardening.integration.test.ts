@@ -205,6 +205,9 @@ describe('names people type', () => {
     ['a C1 control', 'Ada\u0085'],
     ['a lone high surrogate', 'Ada \ud83d'],
     ['a lone low surrogate', '\ude00 Ada'],
+    ['only zero-width spaces', '\u200b\u200b'],
+    ['a private-use character', 'Ada \ue000'],
+    ['a noncharacter', 'Ada \uffff'],
   ])('refuses %s with 400 invalid_customer and books nothing', async (_what, name) => {
     r = await appRig();
     const a = r.client();
@@ -252,6 +255,43 @@ describe('a client’s faults are not our errors', () => {
     expect(about.every((l) => l.level === 30 && !JSON.stringify(l).includes('stack'))).toBe(true);
     expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
     expect((await r.app.inject('/healthz')).statusCode).toBe(200);
+  });
+});
+
+describe('many connections from one address', () => {
+  it('caps open connections per network with a coded 429; other networks still connect', async () => {
+    r = await appRig({ settings: { maxConnectionsPerIp: 5 } });
+    const { port } = new URL(await listen(r));
+    const open = (localAddress: string) =>
+      new Promise<{ socket: ReturnType<typeof connect>; answer: Promise<string> }>((done) => {
+        const socket = connect({ port: Number(port), host: '127.0.0.1', localAddress });
+        let text = '';
+        const answer = new Promise<string>((settle) => {
+          socket.on('data', (chunk) => {
+            text += String(chunk);
+          });
+          socket.on('close', () => settle(text));
+        });
+        socket.on('connect', () => done({ socket, answer }));
+      });
+    const held = [];
+    for (let i = 0; i < 5; i += 1) held.push(await open('127.0.0.40'));
+    const sixth = await open('127.0.0.40');
+    expect(await sixth.answer).toMatch(/^HTTP\/1\.1 429[\s\S]*"error":"too_many_connections"/);
+    const elsewhere = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(elsewhere.status).toBe(200);
+    held[0]?.socket.destroy();
+    await new Promise((done) => setTimeout(done, 50));
+    const again = await open('127.0.0.40');
+    again.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(await again.answer).toMatch(/^HTTP\/1\.1 200/);
+    for (const h of held) h.socket.destroy();
+  });
+
+  it('answers a URL it cannot decode with a coded 400', async () => {
+    r = await appRig();
+    const res = await r.app.inject({ method: 'POST', url: '/api/timeslots/%zz/reserve' });
+    expect([res.statusCode, json(res).error]).toEqual([400, 'bad_url']);
   });
 });
 

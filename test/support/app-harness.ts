@@ -74,6 +74,7 @@ export const appRig = async (
       ...defaultHttpSettings,
       rateLimitPerMinute: 0,
       holdPressurePercent: 0,
+      maxConnectionsPerIp: 0,
       metricsToken: METRICS_TOKEN,
       ...options.settings,
     },

@@ -36,7 +36,7 @@ describe('configuration from the environment', () => {
       HOST: '127.0.0.1',
       DATA_DIR: '/tmp/x',
       HOLD_SECONDS: '5',
-      OWNER_TOKEN: 'secret',
+      OWNER_TOKEN: 'a-long-enough-owner-token-0123',
       SALON_TZ: 'America/New_York',
       LOG_LEVEL: 'warn',
       MAX_HOLDS_PER_CLIENT: '3',
@@ -64,7 +64,7 @@ describe('configuration from the environment', () => {
       host: '127.0.0.1',
       dataDir: '/tmp/x',
       holdSeconds: 5,
-      ownerToken: 'secret',
+      ownerToken: 'a-long-enough-owner-token-0123',
       salonTz: 'America/New_York',
       logLevel: 'warn',
       maxHoldsPerClient: 3,
@@ -134,6 +134,7 @@ describe('configuration from the environment', () => {
     ['METRICS_TOKEN', 'short'],
     ['METRICS_PORT', '0'],
     ['PUBLIC_URL', 'book.salon.example'],
+    ['OWNER_TOKEN', 'secret'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

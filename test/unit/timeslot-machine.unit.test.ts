@@ -407,6 +407,27 @@ describe('holds are not renewable: the cool-down', () => {
     expect(summary?.endedHolds).toEqual(given(...history).endedHolds);
   });
 
+  it('counts a booking the client cancelled like a released hold; the salon cancelling leaves none', () => {
+    const cancelled = (by: 'client' | 'owner'): TimeslotEvent => ({
+      type: 'BookingCancelled',
+      data: { bookingId: 'HF-TEST-0001', cancelledAt: new Date(T0 + 2 * MINUTE).toISOString(), by },
+    });
+    for (const [by, expected] of [
+      ['client', [{ clientId: 'a', network: 'net-1', endedAt: T0 + 2 * MINUTE }]],
+      ['owner', []],
+    ] as const) {
+      const history = [opened, withNetwork(reservedBy('a'), 'net-1'), booked('a'), cancelled(by)];
+      let summary: SlotSummary | undefined;
+      history.forEach((event, revision) => {
+        summary = evolveSlot(summary, event, revision);
+      });
+      expect(given(...history).endedHolds).toEqual(expected);
+      expect(summary?.endedHolds).toEqual(expected);
+    }
+    const state = given(opened, withNetwork(reservedBy('a'), 'net-1'), booked('a'), cancelled('client'));
+    expect(refusal(state, reserve('someone', 'net-1'), T0 + 3 * MINUTE)).toMatch(/^hold_cooldown/);
+  });
+
   it('forgets holds that ended over an hour before, so the memory stays small', () => {
     const events: TimeslotEvent[] = [opened];
     for (let i = 0; i < 40; i += 1) {

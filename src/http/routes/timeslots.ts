@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isoTime } from '../../../machines/index.js';
+import { isoTime, stylistSlug } from '../../../machines/index.js';
 import { holdIsLive, holdPressure, slotsBetween } from '../../../projections/index.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
@@ -29,19 +29,29 @@ export const timeslotRoutes =
   async (app) => {
     const { engine, clock, settings } = ctx;
     const limited = settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {};
+    // Reads are cheap to ask for and can be large (92 days, every slot): four times the allowance.
+    const readLimited = settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute * 4 } } : {};
+
+    // Reserves this process has let through and not yet answered, per stylist-day: a burst
+    // of reserves sent at once must meet the price the earlier ones in it will have raised.
+    const inFlight = new Map<string, number>();
 
     /**
-     * What a new hold on `slotId` costs in proof of work right now (undefined: nothing). No
-     * price for an answer already known: your own live hold comes back as it is (a retried
-     * request), a slot held by someone else or booked is refused (409), an unknown one 404.
+     * What a new hold on `slotId` costs in proof of work right now (undefined: nothing), and
+     * the stylist-day it counts against. No price for an answer already known: your own live
+     * hold comes back as it is (a retried request), a slot held by someone else or booked is
+     * refused (409), an unknown one 404.
      */
-    const workToHold = (slotId: string, now: number): number | undefined => {
+    const priceOfHold = (slotId: string, now: number): { work: number | undefined; day: string | undefined } => {
       const slot = engine.models.availability.slots.get(slotId);
-      if (slot === undefined || settings.holdPressurePercent <= 0) return undefined;
-      if (slot.status === 'booked' || holdIsLive(slot, now)) return undefined;
+      if (slot === undefined || settings.holdPressurePercent <= 0) return { work: undefined, day: undefined };
+      if (slot.status === 'booked' || holdIsLive(slot, now)) return { work: undefined, day: undefined };
       const from = startOfSalonDay(slot.startsAt, settings.salonTz);
-      const day = { stylist: slot.stylist, from, to: startOfSalonDay(from + 36 * 3_600_000, settings.salonTz) };
-      return workFor(holdPressure(engine.models.availability, day, now), settings.holdPressurePercent);
+      const to = startOfSalonDay(from + 36 * 3_600_000, settings.salonTz);
+      const day = `${stylistSlug(slot.stylist)}\u0000${from}`;
+      const { held, bookable } = holdPressure(engine.models.availability, { stylist: slot.stylist, from, to }, now);
+      const pending = Math.min(inFlight.get(day) ?? 0, bookable - held);
+      return { work: workFor({ held: held + pending, bookable }, settings.holdPressurePercent), day };
     };
 
     app.get(
@@ -77,6 +87,7 @@ export const timeslotRoutes =
     app.get(
       '/api/timeslots',
       {
+        config: readLimited,
         schema: {
           tags,
           summary: 'Timeslots: available upcoming ones by default',
@@ -122,9 +133,19 @@ export const timeslotRoutes =
       async (request) => {
         const { id } = request.params;
         const network = ctx.networkOf(request.ip);
-        const work = workToHold(id, clock.now());
-        if (work !== undefined) await ctx.proofOfWork.require(request.body.altcha, id, network, work);
-        const result = await engine.reserve(id, request.clientId, { ...requestMeta(request), network });
+        const { work, day } = priceOfHold(id, clock.now());
+        if (day !== undefined) inFlight.set(day, (inFlight.get(day) ?? 0) + 1);
+        let result: Awaited<ReturnType<typeof engine.reserve>>;
+        try {
+          if (work !== undefined) await ctx.proofOfWork.require(request.body.altcha, id, network, work);
+          result = await engine.reserve(id, request.clientId, { ...requestMeta(request), network });
+        } finally {
+          if (day !== undefined) {
+            const left = (inFlight.get(day) ?? 1) - 1;
+            if (left > 0) inFlight.set(day, left);
+            else inFlight.delete(day);
+          }
+        }
         const now = clock.now();
         const hold = result.slot.hold;
         const expiresAt = hold?.expiresAt ?? now;
