@@ -18,7 +18,11 @@ export type DomainErrorCode =
   | 'hold_expired'
   | 'invalid_customer'
   | 'not_closed'
-  | 'not_booked';
+  | 'not_booked'
+  | 'invalid_service'
+  | 'service_exists'
+  | 'service_not_found'
+  | 'service_retired';
 
 /**
  * An error that is an answer, not a bug ("slot taken", "no hold", an HTTP 4xx): nobody reads

@@ -1,3 +1,4 @@
+export * from './catalogue.js';
 export * from './customer.js';
 export * from './decide.js';
 export * from './ended-holds.js';

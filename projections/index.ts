@@ -5,6 +5,7 @@ export * from './hold-outcomes.js';
 export * from './hold-pressure.js';
 export * from './log-invariants.js';
 export * from './read-models.js';
+export * from './services.js';
 export * from './slot-history.js';
 export * from './slot-summary.js';
 export * from './snapshot.js';

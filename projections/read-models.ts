@@ -1,8 +1,9 @@
-import { slotIdOfStream, toDomainEvent } from '../machines/index.js';
+import { CATALOGUE_STREAM, slotIdOfStream, toDomainEvent } from '../machines/index.js';
 import type { RecordedEvent } from '../machines/upcast.js';
 import { type Availability, applyToAvailability, createAvailability } from './availability.js';
 import { applyToBookings, type Bookings, createBookings } from './bookings.js';
 import { applyToHoldOutcomes, createHoldOutcomes, type HoldOutcomesBySlot } from './hold-outcomes.js';
+import { applyToServices, createServices, type Services } from './services.js';
 
 // Every in-memory read model, folded from the log in log order. The same `applyRecorded`
 // runs at start-up replay and for each live event, which is what makes replay exact.
@@ -11,6 +12,7 @@ export type ReadModels = {
   availability: Availability;
   bookings: Bookings;
   holdOutcomes: HoldOutcomesBySlot;
+  services: Services;
   /** Position of the last event folded in. */
   position: number;
 };
@@ -19,11 +21,16 @@ export const createReadModels = (): ReadModels => ({
   availability: createAvailability(),
   bookings: createBookings(),
   holdOutcomes: createHoldOutcomes(),
+  services: createServices(),
   position: 0,
 });
 
 export const applyRecorded = (models: ReadModels, event: RecordedEvent): void => {
   models.position = event.position;
+  if (event.streamId === CATALOGUE_STREAM) {
+    applyToServices(models.services, event.type, event.data, event.revision);
+    return;
+  }
   const slotId = slotIdOfStream(event.streamId);
   const domain = toDomainEvent(event);
   if (slotId === undefined || domain === undefined) return;

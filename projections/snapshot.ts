@@ -1,4 +1,4 @@
-import { noEndedHolds } from '../machines/index.js';
+import { noEndedHolds, type Service } from '../machines/index.js';
 import type { Availability } from './availability.js';
 import type { BookingRecord, Bookings } from './bookings.js';
 import { addToDayIndex } from './day-index.js';
@@ -15,7 +15,7 @@ import { internStylist, type SlotSummary } from './slot-summary.js';
 // Only what a fold cannot cheaply re-derive is kept: the day indexes, the booking's slot
 // facts and the interned names are rebuilt here, in the order the fold would have built them.
 
-export const SNAPSHOT_FORMAT = 3;
+export const SNAPSHOT_FORMAT = 4;
 
 /** The log event the models were folded up to, to recognise that log again. */
 export type SnapshotMark = { position: number; streamId: string; revision: number; recordedAt: string };
@@ -33,6 +33,8 @@ export type ReadModelsSnapshot = {
   /** In the order they were booked. */
   bookings: BookingRecord[];
   holdOutcomes: Array<[slotId: string, outcomes: HoldOutcomes]>;
+  /** The catalogue: services in the order defined, and the stream's revision. */
+  services: { list: Service[]; revision: number };
 };
 
 export const encodeModels = (models: ReadModels, fold: string, mark: SnapshotMark): ReadModelsSnapshot => {
@@ -49,6 +51,7 @@ export const encodeModels = (models: ReadModels, fold: string, mark: SnapshotMar
     heldInOrder: [...availability.heldInOrder],
     bookings: [...bookings.byId.values()],
     holdOutcomes: [...holdOutcomes],
+    services: { list: [...models.services.byId.values()], revision: models.services.revision },
   };
 };
 
@@ -99,6 +102,10 @@ export const decodeModels = (snapshot: ReadModelsSnapshot): ReadModels => {
     availability,
     bookings: decodeBookings(snapshot, availability),
     holdOutcomes: new Map(snapshot.holdOutcomes.map(([slotId, counts]) => [slotId, { ...counts }])),
+    services: {
+      byId: new Map(snapshot.services.list.map((s) => [s.serviceId, { ...s }])),
+      revision: snapshot.services.revision,
+    },
     position: snapshot.mark.position,
   };
 };

@@ -22,6 +22,7 @@ import {
   slotHistory,
   slotStateAt,
 } from '../../projections/index.js';
+import { createCatalogue } from '../catalogue/catalogue.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
 import { EngineError } from './errors.js';
@@ -129,6 +130,7 @@ export const createEngine = (options: EngineOptions) => {
   const { activate, drop } = registry;
 
   const sole = createSoleWriter(log, models.availability);
+  const catalogue = createCatalogue({ log, clock, waitFor: projector.waitFor, logger });
 
   // ---- the command cycle: decide → append → apply → project → answer ----------------------
 
@@ -311,6 +313,8 @@ export const createEngine = (options: EngineOptions) => {
       return mailboxes.totalDepth;
     },
     onCommitted: projector.onCommitted,
+    /** The owner's menu of services (its own stream; see src/catalogue). */
+    catalogue,
 
     /** Replays the log, expires holds that lapsed while we were down, re-arms the rest. */
     start: async (): Promise<void> => {

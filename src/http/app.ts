@@ -24,6 +24,7 @@ import { adminScheduleRoutes } from './routes/admin-schedule.js';
 import { adminSlotRoutes } from './routes/admin-slots.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { healthRoutes } from './routes/health.js';
+import { adminServiceRoutes, serviceRoutes } from './routes/services.js';
 import { timeslotRoutes } from './routes/timeslots.js';
 import { webRoutes } from './routes/web.js';
 import { createOriginCheck } from './same-origin.js';
@@ -198,6 +199,7 @@ export const buildApp = async (deps: HttpDeps) => {
     api.addHook('onRequest', ctx.sessions.hook);
     api.addHook('onSend', ctx.sessions.issue);
     await api.register(timeslotRoutes(ctx));
+    await api.register(serviceRoutes(ctx));
     await api.register(bookingRoutes(ctx));
   });
 
@@ -209,6 +211,7 @@ export const buildApp = async (deps: HttpDeps) => {
     await admin.register(adminScheduleRoutes(ctx));
     await admin.register(adminSlotRoutes(ctx));
     await admin.register(adminBookingRoutes(ctx));
+    await admin.register(adminServiceRoutes(ctx));
   });
 
   await app.register(liveRoutes(ctx));

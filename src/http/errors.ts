@@ -27,6 +27,10 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   invalid_customer: 400,
   not_closed: 409,
   not_booked: 409,
+  invalid_service: 400,
+  service_exists: 409,
+  service_not_found: 404,
+  service_retired: 409,
 };
 
 // Not the client's fault and worth retrying shortly.

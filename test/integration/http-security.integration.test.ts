@@ -68,6 +68,10 @@ describe('security', () => {
       ['POST', `/api/admin/bookings/${reference}/cancel`],
       ['GET', '/api/admin/holds'],
       ['GET', '/api/admin/stats'],
+      ['GET', '/api/admin/services'],
+      ['POST', '/api/admin/services'],
+      ['PATCH', '/api/admin/services/cut'],
+      ['POST', '/api/admin/services/cut/retire'],
     ];
     const position = r.rig.engine.models.position;
     for (const [method, url] of routes) {
