@@ -2,37 +2,28 @@ import type { Logger } from 'pino';
 import {
   type Actor,
   DomainError,
-  decide,
-  EVENT_SCHEMA_VERSION,
-  type EventMetadata,
   isSlotId,
-  type RecordedEvent,
   type SlotCommand,
   type SlotState,
-  slotIdOfStream,
   streamIdOf,
   type TimeslotEvent,
   timeslotMachineFor,
 } from '../../machines/index.js';
-import {
-  createReadModels,
-  heldSlots,
-  holdIsLive,
-  type ReadModels,
-  slotHistory,
-  slotStateAt,
-} from '../../projections/index.js';
+import { createReadModels, heldSlots, type ReadModels, slotHistory, slotStateAt } from '../../projections/index.js';
 import { createCatalogue } from '../catalogue/catalogue.js';
 import type { Clock } from '../clock.js';
-import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
+import { type EventLog, streamHead } from '../eventlog/port.js';
+import { createCommandCycle } from './command-cycle.js';
+import { createDeadlines } from './deadlines.js';
 import { EngineError } from './errors.js';
+import { followOthers } from './follow-others.js';
 import { createHoldCaps } from './hold-caps.js';
 import { type IdSource, randomIds } from './ids.js';
 import { createMailboxes } from './mailbox.js';
 import { type OpenSlotInput, openSlots, precheckOpen, type OpenOutcome as SlotOpenOutcome } from './open-slots.js';
-import { type CommittedListener, createProjector } from './projector.js';
+import { createProjector } from './projector.js';
 import { createActorRegistry } from './registry.js';
-import { createReserveGate } from './reserve-gate.js';
+import { createReserveGate, knownTakenFrom } from './reserve-gate.js';
 import { createSoleWriter } from './sole-writer.js';
 
 export type EngineOptions = {
@@ -82,12 +73,9 @@ export type OpenOutcome = SlotOpenOutcome<CommandResult>;
 
 export type Engine = ReturnType<typeof createEngine>;
 
-const CONFLICT_RETRIES = 3;
 /** Reserves waiting, across all slots and per slot, for another client's reserve of the same slot. */
 const MAX_WAITING_RESERVES = 10_000;
 const MAX_WAITING_PER_SLOT = 2_000;
-const EXPIRE_RETRY_MS = 1_000;
-const SYSTEM_EXPIRY: CommandMeta = { actor: { kind: 'system', reason: 'hold_expired' } };
 
 export const createEngine = (options: EngineOptions) => {
   const { log, clock, logger } = options;
@@ -124,87 +112,25 @@ export const createEngine = (options: EngineOptions) => {
     machine,
     clock,
     maxIdle: options.maxIdleActors ?? 10_000,
-    onDeadline: (slotId, holdId) => expire(slotId, holdId),
+    onDeadline: (slotId, holdId) => deadlines.expire(slotId, holdId),
     isBusy: (slotId) => mailboxes.depthOf(slotId) > 0,
   });
-  const { activate, drop } = registry;
+  const { activate } = registry;
 
   const sole = createSoleWriter(log, models.availability);
   const catalogue = createCatalogue({ log, clock, waitFor: projector.waitFor, logger });
 
-  // ---- the command cycle: decide → append → apply → project → answer ----------------------
-
-  const toNewEvent = (event: TimeslotEvent, meta: CommandMeta) => {
-    const metadata: EventMetadata = {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      actor: meta.actor,
-      ...(meta.requestId !== undefined && { requestId: meta.requestId }),
-    };
-    return { type: event.type, data: event.data, metadata };
-  };
-
-  // A warm actor may be behind the log when other processes write to it. An append proves
-  // itself (the expected revision); a refusal or a "nothing to do" does not, so before we
-  // give one from a warm actor we check the stream has not moved since the actor last saw it.
-  // (Only the head is read, and only once another writer has been seen: under a stampede
-  // on one slot every refusal pays for it. The mark is read only here and at cold
-  // activation: under load even this cheap pragma showed in profiles.)
-  const isBehindLog = async (slotId: string, revision: number, receivedAt?: number): Promise<boolean> =>
-    !sole.alone(receivedAt) && (await streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId))) !== revision;
-
-  const handle = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
-    for (let attempt = 0; ; attempt += 1) {
-      const warm = registry.get(slotId) !== undefined;
-      // A retry follows a conflict: whatever we knew was wrong, so read the stream.
-      const known = !warm && attempt === 0 ? sole.knownState(slotId, meta.receivedAt) : undefined;
-      const actor = await activate(slotId, known);
-      sole.loaded(slotId);
-      let events: TimeslotEvent[];
-      try {
-        events = decide(actor.state(), command, { now: clock.now(), holdMs, cooldownMs });
-      } catch (error) {
-        if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
-          drop(slotId);
-          continue;
-        }
-        if (actor.state().status === 'unopened') drop(slotId); // never cache unknown ids
-        throw error;
-      }
-      if (events.length === 0) {
-        if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
-          drop(slotId);
-          continue;
-        }
-        return { slot: actor.state(), events: [] };
-      }
-      actor.check(events);
-
-      let appended: { nextRevision: number; position: number };
-      try {
-        appended = await log.append(
-          streamIdOf(slotId),
-          events.map((e) => toNewEvent(e, meta)),
-          expectedFor(actor.revision),
-        );
-      } catch (error) {
-        // Either another process wrote (reload and decide again) or we do not know whether
-        // the event landed: in both cases this actor's view can no longer be trusted, nor
-        // the read model's (it may lack an event that did land).
-        drop(slotId);
-        sole.distrust(slotId);
-        if (isVersionConflict(error) && attempt < CONFLICT_RETRIES) continue;
-        if (isVersionConflict(error)) {
-          throw new EngineError('busy', 'this timeslot is changing fast, try again', { cause: error });
-        }
-        logger?.error({ err: error, slotId }, 'append failed');
-        throw new EngineError('log_unavailable', 'the booking log is unavailable, try again', { cause: error });
-      }
-
-      actor.apply(events, appended.nextRevision);
-      await projector.waitFor(appended.position);
-      return { slot: actor.state(), events, position: appended.position };
-    }
-  };
+  const handle = createCommandCycle({
+    log,
+    clock,
+    holdMs,
+    cooldownMs,
+    registry,
+    sole,
+    waitFor: projector.waitFor,
+    unavailable,
+    logger,
+  });
 
   const execute = (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
     // Commands run from 'starting' (after replay) so start-up can expire lapsed holds;
@@ -217,76 +143,27 @@ export const createEngine = (options: EngineOptions) => {
     return mailboxes.run(slotId, () => handle(slotId, command, meta));
   };
 
-  // ---- a stampede on one slot: answered from what is known, not queued ----------------------
-
-  /** The revision at which the slot is taken by someone other than `clientId`, if it is. */
-  const takenAt = (slotId: string, clientId: string, now: number): number | undefined => {
-    const actor = registry.get(slotId);
-    if (actor !== undefined) {
-      const s = actor.state();
-      const held = s.status === 'reserved' && s.hold !== null && now < s.hold.expiresAt && s.hold.clientId !== clientId;
-      return held || s.status === 'booked' ? actor.revision : undefined;
-    }
-    const slot = models.availability.slots.get(slotId);
-    if (slot === undefined) return undefined;
-    const held = holdIsLive(slot, now) && slot.hold?.clientId !== clientId;
-    return held || slot.status === 'booked' ? slot.revision : undefined;
-  };
-
+  // A stampede on one slot: answered from what is known, not queued (see reserve-gate.ts).
   const gate = createReserveGate({
     maxWaiting: MAX_WAITING_RESERVES,
     maxWaitingPerSlot: MAX_WAITING_PER_SLOT,
     waitMs: options.reserveWaitMs ?? 5_000,
-    // An answer from a view that may be behind another writer is checked against the log,
-    // as any refusal is; a slot whose last append is in doubt is not answered from here.
-    knownTaken: (slotId, clientId, receivedAt) => {
-      if (sole.inDoubt(slotId)) return false;
-      const revision = takenAt(slotId, clientId, clock.now());
-      if (revision === undefined) return false;
-      if (sole.alone(receivedAt)) return true;
-      return streamHead(log, streamIdOf(slotId))
-        .catch(unavailable(slotId))
-        .then((head) => head === revision);
-    },
+    knownTaken: knownTakenFrom({
+      registry,
+      availability: models.availability,
+      sole,
+      clock,
+      head: (slotId) => streamHead(log, streamIdOf(slotId)).catch(unavailable(slotId)),
+    }),
   });
 
-  // ---- hold deadlines: the machine signals, we persist the expiry like any fact ----------
-
-  function expire(slotId: string, holdId: string): void {
-    if (state === 'stopping' || state === 'stopped') return;
-    execute(slotId, { type: 'expire', holdId }, SYSTEM_EXPIRY).then(
-      ({ slot }) => {
-        // A timer may fire a hair early against the clock; try again when the deadline is due.
-        if (slot.hold?.holdId === holdId) {
-          clock.setTimeout(() => expire(slotId, holdId), Math.max(1, slot.hold.expiresAt - clock.now()));
-        }
-      },
-      (error: unknown) => {
-        logger?.warn({ err: error, slotId, holdId }, 'expiring a hold failed; will retry');
-        clock.setTimeout(() => expire(slotId, holdId), EXPIRE_RETRY_MS);
-      },
-    );
-  }
-
-  // Other processes writing to the same log: a stale actor reloads, and every process
-  // arms a timer for every hold (one expiry lands, the others see a conflict and move on).
-  const followOthers: CommittedListener = (commit) => {
-    for (const event of commit) followOther(event);
-  };
-  const followOther = (event: RecordedEvent): void => {
-    const slotId = slotIdOfStream(event.streamId);
-    if (slotId === undefined || !isSlotId(slotId)) return;
-    const current = registry.get(slotId);
-    if ((current?.revision ?? -1) >= event.revision) return;
-    if (current === undefined && event.type !== 'TimeslotReserved') return;
-    mailboxes
-      .run(slotId, async () => {
-        if ((registry.get(slotId)?.revision ?? -1) >= event.revision) return;
-        drop(slotId);
-        await activate(slotId);
-      })
-      .catch(() => undefined); // busy: the queued commands will reload on conflict anyway
-  };
+  const deadlines = createDeadlines({
+    clock,
+    execute,
+    arm: (slotId) => mailboxes.run(slotId, async () => void (await activate(slotId))),
+    stopping: () => state === 'stopping' || state === 'stopped',
+    logger,
+  });
 
   const openMany = (inputs: readonly OpenSlotInput[], meta: CommandMeta): Promise<OpenOutcome[]> =>
     openSlots(inputs, {
@@ -323,23 +200,10 @@ export const createEngine = (options: EngineOptions) => {
       // Taken before the replay reads anything: a commit from elsewhere during it moves the mark.
       sole.begin();
       await projector.start();
-      projector.onCommitted(followOthers);
+      projector.onCommitted(followOthers(registry, mailboxes));
       state = 'starting';
-      const now = clock.now();
       const held = heldSlots(models.availability);
-      await Promise.all(
-        held.map(async (slot) => {
-          const holdId = slot.hold?.holdId ?? '';
-          if ((slot.hold?.expiresAt ?? 0) <= now) {
-            await execute(slot.slotId, { type: 'expire', holdId }, SYSTEM_EXPIRY).catch((error: unknown) => {
-              logger?.warn({ err: error, slotId: slot.slotId }, 'start-up expiry failed; will retry');
-              clock.setTimeout(() => expire(slot.slotId, holdId), EXPIRE_RETRY_MS);
-            });
-          } else {
-            await mailboxes.run(slot.slotId, async () => void (await activate(slot.slotId)));
-          }
-        }),
-      );
+      await deadlines.settle(held);
       state = 'ready';
       logger?.info(
         { log: log.kind, position: models.position, slots: models.availability.slots.size, holds: held.length },

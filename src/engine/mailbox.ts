@@ -68,3 +68,5 @@ export const createMailboxes = (capacity: number) => {
       boxes.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
   };
 };
+
+export type Mailboxes = ReturnType<typeof createMailboxes>;

@@ -1,5 +1,9 @@
 import { DomainError } from '../../machines/index.js';
+import { type Availability, holdIsLive } from '../../projections/index.js';
+import type { Clock } from '../clock.js';
 import { EngineError } from './errors.js';
+import type { ActorRegistry } from './registry.js';
+import type { SoleWriter } from './sole-writer.js';
 
 // A stampede on one slot: hundreds of clients ask for it at once. Only the first can win,
 // and once it has, every other answer is already known. So a reserve never queues behind
@@ -76,5 +80,40 @@ export const createReserveGate = (options: {
       running.then(clear, clear);
       return running;
     },
+  };
+};
+
+/**
+ * Whether a slot is known to be taken by someone other than `clientId`: from its warm actor,
+ * else its read-model summary. An answer from a view that may be behind another writer is
+ * checked against the log (the stream's head), as any refusal is; a slot whose last append
+ * is in doubt is not answered from here at all.
+ */
+export const knownTakenFrom = (deps: {
+  registry: Pick<ActorRegistry, 'get'>;
+  availability: Availability;
+  sole: Pick<SoleWriter, 'alone' | 'inDoubt'>;
+  clock: Pick<Clock, 'now'>;
+  head(slotId: string): Promise<number>;
+}) => {
+  /** The revision at which the slot is taken by someone other than `clientId`, if it is. */
+  const takenAt = (slotId: string, clientId: string, now: number): number | undefined => {
+    const actor = deps.registry.get(slotId);
+    if (actor !== undefined) {
+      const s = actor.state();
+      const held = s.status === 'reserved' && s.hold !== null && now < s.hold.expiresAt && s.hold.clientId !== clientId;
+      return held || s.status === 'booked' ? actor.revision : undefined;
+    }
+    const slot = deps.availability.slots.get(slotId);
+    if (slot === undefined) return undefined;
+    const held = holdIsLive(slot, now) && slot.hold?.clientId !== clientId;
+    return held || slot.status === 'booked' ? slot.revision : undefined;
+  };
+  return (slotId: string, clientId: string, receivedAt: number | undefined): boolean | Promise<boolean> => {
+    if (deps.sole.inDoubt(slotId)) return false;
+    const revision = takenAt(slotId, clientId, deps.clock.now());
+    if (revision === undefined) return false;
+    if (deps.sole.alone(receivedAt)) return true;
+    return deps.head(slotId).then((head) => head === revision);
   };
 };
