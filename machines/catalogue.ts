@@ -41,8 +41,12 @@ export type ServiceRetired = { type: 'ServiceRetired'; data: { serviceId: string
 
 export type CatalogueEvent = ServiceDefined | ServiceChanged | ServiceRetired;
 
-export const isCatalogueEventType = (type: string): type is CatalogueEvent['type'] =>
+const isCatalogueEventType = (type: string): type is CatalogueEvent['type'] =>
   type === 'ServiceDefined' || type === 'ServiceChanged' || type === 'ServiceRetired';
+
+/** A stored event as a catalogue fact, or undefined if it is none (the catalogue's one door in). */
+export const toCatalogueEvent = (stored: { type: string; data: unknown }): CatalogueEvent | undefined =>
+  isCatalogueEventType(stored.type) ? ({ type: stored.type, data: stored.data } as CatalogueEvent) : undefined;
 
 export type Service = {
   serviceId: string;

@@ -3,8 +3,10 @@
 // refuses them the slot for a cool-down. The memory is part of the slot's state, folded
 // from the log like everything else, so it survives restarts and binds every process.
 //
-// The machine and the read model's fold both keep it, through the one function here, and
+// The machine and the read model's fold both keep it, through `endedHoldsAfter` here, and
 // prune it only by the times in the events: replay gives the same list every time.
+
+import type { TimeslotEvent } from './events.js';
 
 export type EndedHold = {
   clientId: string;
@@ -54,4 +56,38 @@ export const cooldownLeft = (
   for (const e of ended) if (same(e)) until = Math.max(until, e.endedAt + cooldownMs);
   if (lapsed !== null && same(lapsed)) until = Math.max(until, lapsed.expiresAt + cooldownMs);
   return Math.max(0, until - now);
+};
+
+type Holder = { clientId: string; network?: string | undefined };
+
+/**
+ * The list after `event`, given the slot just before it: a client's own release, a deadline
+ * passing (counted from the deadline, whenever the expiry was logged), or a booking the
+ * client cancelled online (book under any name, cancel, reserve again would otherwise be a
+ * hold of any length). What the salon ended (closing a slot, cancelling a booking) leaves
+ * nothing. The one rule both the slot machine and the read model follow.
+ */
+export const endedHoldsAfter = (
+  before: {
+    hold: (Holder & { expiresAt: number }) | null;
+    booking: Holder | null;
+    endedHolds: readonly EndedHold[];
+  },
+  event: TimeslotEvent,
+): readonly EndedHold[] => {
+  const { hold, booking, endedHolds } = before;
+  switch (event.type) {
+    case 'ReservationCancelled':
+      return event.data.by === 'client' && hold !== null
+        ? rememberEndedHold(endedHolds, hold, Date.parse(event.data.cancelledAt))
+        : endedHolds;
+    case 'ReservationExpired':
+      return hold === null ? endedHolds : rememberEndedHold(endedHolds, hold, hold.expiresAt);
+    case 'BookingCancelled':
+      return event.data.by === 'client' && booking !== null
+        ? rememberEndedHold(endedHolds, booking, Date.parse(event.data.cancelledAt))
+        : endedHolds;
+    default:
+      return endedHolds;
+  }
 };

@@ -1,5 +1,5 @@
 import { assign, emit, setup } from 'xstate';
-import { type EndedHold, noEndedHolds, rememberEndedHold } from './ended-holds.js';
+import { type EndedHold, endedHoldsAfter, noEndedHolds } from './ended-holds.js';
 import type { Customer, TimeslotEvent } from './events.js';
 
 // The write model of one timeslot. It consumes only *facts* that are already in the log
@@ -54,28 +54,8 @@ export const timeslotMachine = setup({
   actions: {
     clearHold: assign({ hold: null }),
     clearBooking: assign({ booking: null }),
-    // A client's own release, or its deadline: the slot remembers the holder. A hold the
-    // salon ended (closing the slot) was not the client's doing and leaves no cool-down.
-    rememberRelease: assign({
-      endedHolds: ({ context, event }) =>
-        event.type === 'ReservationCancelled' && event.data.by === 'client' && context.hold !== null
-          ? rememberEndedHold(context.endedHolds, context.hold, ms(event.data.cancelledAt))
-          : context.endedHolds,
-    }),
-    // A booking the client cancels online ends like a released hold: without this, book
-    // under any name, cancel, reserve again would be a hold of any length.
-    rememberCancelledBooking: assign({
-      endedHolds: ({ context, event }) =>
-        event.type === 'BookingCancelled' && event.data.by === 'client' && context.booking !== null
-          ? rememberEndedHold(context.endedHolds, context.booking, ms(event.data.cancelledAt))
-          : context.endedHolds,
-    }),
-    rememberExpiry: assign({
-      endedHolds: ({ context }) =>
-        context.hold === null
-          ? context.endedHolds
-          : rememberEndedHold(context.endedHolds, context.hold, context.hold.expiresAt),
-    }),
+    // Who held the slot, for the cool-down (see ended-holds.ts): before the hold or booking is cleared.
+    rememberEnded: assign({ endedHolds: ({ context, event }) => endedHoldsAfter(context, event) }),
   },
 }).createMachine({
   id: 'timeslot',
@@ -144,9 +124,9 @@ export const timeslotMachine = setup({
         ReservationCancelled: {
           guard: 'isCurrentHold',
           target: 'available',
-          actions: ['rememberRelease', 'clearHold'],
+          actions: ['rememberEnded', 'clearHold'],
         },
-        ReservationExpired: { guard: 'isCurrentHold', target: 'available', actions: ['rememberExpiry', 'clearHold'] },
+        ReservationExpired: { guard: 'isCurrentHold', target: 'available', actions: ['rememberEnded', 'clearHold'] },
       },
     },
     booked: {
@@ -154,7 +134,7 @@ export const timeslotMachine = setup({
         BookingCancelled: {
           guard: 'isCurrentBooking',
           target: 'available',
-          actions: ['rememberCancelledBooking', 'clearBooking'],
+          actions: ['rememberEnded', 'clearBooking'],
         },
       },
     },

@@ -28,7 +28,7 @@ export const createReadModels = (): ReadModels => ({
 export const applyRecorded = (models: ReadModels, event: RecordedEvent): void => {
   models.position = event.position;
   if (event.streamId === CATALOGUE_STREAM) {
-    applyToServices(models.services, event.type, event.data, event.revision);
+    applyToServices(models.services, event);
     return;
   }
   const slotId = slotIdOfStream(event.streamId);

@@ -1,4 +1,4 @@
-import { type CatalogueEvent, evolveCatalogue, isCatalogueEventType, type Service } from '../machines/index.js';
+import { evolveCatalogue, type Service, toCatalogueEvent } from '../machines/index.js';
 
 // The salon's services, folded from the catalogue stream: every one ever defined (the owner
 // sees retired ones too), in the order defined, and the stream's revision (what the next
@@ -8,10 +8,11 @@ export type Services = { byId: Map<string, Service>; revision: number };
 
 export const createServices = (): Services => ({ byId: new Map(), revision: -1 });
 
-export const applyToServices = (model: Services, type: string, data: unknown, revision: number): void => {
-  if (!isCatalogueEventType(type)) return;
-  evolveCatalogue(model.byId, { type, data } as CatalogueEvent);
-  model.revision = revision;
+export const applyToServices = (model: Services, stored: { type: string; data: unknown; revision: number }): void => {
+  const event = toCatalogueEvent(stored);
+  if (event === undefined) return;
+  evolveCatalogue(model.byId, event);
+  model.revision = stored.revision;
 };
 
 /** Services clients can book, in the order defined. */

@@ -1,8 +1,8 @@
 import {
   type EndedHold,
+  endedHoldsAfter,
   initialSlotState,
   noEndedHolds,
-  rememberEndedHold,
   type SlotState,
   type TimeslotEvent,
 } from '../machines/index.js';
@@ -57,7 +57,8 @@ export const evolveSlot = (
     };
   }
   if (slot === undefined) return undefined;
-  const next = { ...slot, revision };
+  // As the machine does (timeslot.machine.ts): whose holds ended, for the cool-down.
+  const next = { ...slot, revision, endedHolds: endedHoldsAfter(slot, event) };
   switch (event.type) {
     case 'TimeslotReserved': {
       const { holdId, clientId, reservedAt, expiresAt, network } = event.data;
@@ -73,25 +74,9 @@ export const evolveSlot = (
         },
       };
     }
-    // As the machine does (timeslot.machine.ts): a client's release or a deadline leaves a cool-down.
     case 'ReservationCancelled':
-      return {
-        ...next,
-        status: 'available',
-        hold: null,
-        endedHolds:
-          event.data.by === 'client' && slot.hold !== null
-            ? rememberEndedHold(slot.endedHolds, slot.hold, ms(event.data.cancelledAt))
-            : slot.endedHolds,
-      };
     case 'ReservationExpired':
-      return {
-        ...next,
-        status: 'available',
-        hold: null,
-        endedHolds:
-          slot.hold === null ? slot.endedHolds : rememberEndedHold(slot.endedHolds, slot.hold, slot.hold.expiresAt),
-      };
+      return { ...next, status: 'available', hold: null };
     case 'TimeslotBooked': {
       const { bookingId, clientId, bookedAt } = event.data;
       const network = slot.hold?.network;
@@ -99,15 +84,7 @@ export const evolveSlot = (
       return { ...next, status: 'booked', hold: null, booking };
     }
     case 'BookingCancelled':
-      return {
-        ...next,
-        status: 'available',
-        booking: null,
-        endedHolds:
-          event.data.by === 'client' && slot.booking !== null
-            ? rememberEndedHold(slot.endedHolds, slot.booking, ms(event.data.cancelledAt))
-            : slot.endedHolds,
-      };
+      return { ...next, status: 'available', booking: null };
     case 'TimeslotClosed':
       return { ...next, status: 'closed' };
     case 'TimeslotReopened':

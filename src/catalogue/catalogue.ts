@@ -6,8 +6,8 @@ import {
   EVENT_SCHEMA_VERSION,
   type EventMetadata,
   evolveCatalogue,
-  isCatalogueEventType,
   type Service,
+  toCatalogueEvent,
 } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
 import { EngineError } from '../engine/errors.js';
@@ -41,8 +41,9 @@ export const createCatalogue = (deps: {
     for (let attempt = 0; ; attempt += 1) {
       const stream = await log.readStream(CATALOGUE_STREAM).catch(unavailable);
       const services = new Map<string, Service>();
-      for (const e of stream) {
-        if (isCatalogueEventType(e.type)) evolveCatalogue(services, { type: e.type, data: e.data } as never);
+      for (const stored of stream) {
+        const event = toCatalogueEvent(stored);
+        if (event !== undefined) evolveCatalogue(services, event);
       }
       const events = decideCatalogue(services, command, clock.now());
       const serviceId = command.type === 'define' ? events[0]?.data.serviceId : command.serviceId;

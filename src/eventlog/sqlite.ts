@@ -1,6 +1,5 @@
-import { chmodSync, closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { closeSync, fdatasync, openSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { createFollowers } from './follower.js';
 import {
@@ -14,6 +13,7 @@ import {
   type StreamWrite,
   VersionConflictError,
 } from './port.js';
+import { openSqliteFile } from './sqlite-file.js';
 
 // The embedded default log: one SQLite file in WAL mode, and an acknowledged append
 // survives power loss. Appends that arrive in the same turn of the event loop are committed
@@ -23,14 +23,15 @@ import {
 //
 // Durability is SQLite's synchronous=FULL, with its one fsync moved off the event loop.
 // FULL is NORMAL plus an fsync of the WAL after every commit, and that fsync blocked the
-// event loop for ~14% of its time under load (docs/decisions/wal-sync.md). So: synchronous=NORMAL (SQLite still syncs
-// around checkpoints and when the WAL is reused) and, after each commit, fdatasync of the
-// WAL on libuv's thread pool; only when it returns are the batch's appends acknowledged and
-// their events handed to followers (read models, WebSocket pushes). WAL frames are written
-// in order and checksum-chained, so one sync covers every commit before it; appends that
-// arrive during a sync wait and go into the next commit together. If a sync fails, the pages it was
-// flushing may be gone while later ones could still land: a WAL whose chain breaks there
-// would lose acknowledged commits after it, so the log refuses every append from then on.
+// event loop for ~14% of its time under load (docs/decisions/wal-sync.md). So:
+// synchronous=NORMAL (SQLite still syncs around checkpoints and when the WAL is reused) and,
+// after each commit, fdatasync of the WAL on libuv's thread pool; only when it returns are
+// the batch's appends acknowledged and their events handed to followers (read models,
+// WebSocket pushes). WAL frames are written in order and checksum-chained, so one sync
+// covers every commit before it; appends that arrive during a sync wait and go into the next
+// commit together. If a sync fails, the pages it was flushing may be gone while later ones
+// could still land: a WAL whose chain breaks there would lose acknowledged commits after
+// it, so the log refuses every append from then on. Opening the file: sqlite-file.ts.
 
 export type SqliteLogOptions = {
   path: string;
@@ -63,22 +64,6 @@ type PendingAppend = {
   reject(error: unknown): void;
 };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position    INTEGER PRIMARY KEY AUTOINCREMENT,
-  stream_id   TEXT    NOT NULL,
-  revision    INTEGER NOT NULL,
-  type        TEXT    NOT NULL,
-  data        TEXT    NOT NULL,
-  metadata    TEXT    NOT NULL,
-  recorded_at TEXT    NOT NULL,
-  commit_end  INTEGER,
-  UNIQUE (stream_id, revision)
-);`;
-
-// A log written before appends across streams has no commit_end: every row was its own commit.
-const MIGRATE_COMMIT_END = 'ALTER TABLE events ADD COLUMN commit_end INTEGER';
-
 const toStored = ([position, streamId, revision, type, data, metadata, recordedAt, commitEnd]: Row): StoredEvent => ({
   streamId,
   revision,
@@ -90,61 +75,11 @@ const toStored = ([position, streamId, revision, type, data, metadata, recordedA
   ...(commitEnd !== null && { lastOfCommit: commitEnd }),
 });
 
-// Switching a new file to WAL takes an exclusive lock, and SQLite answers another process
-// doing the same at that moment with SQLITE_BUSY at once, without calling the busy handler
-// (two replicas starting together on a fresh volume: ~3% of such opens failed). Only at
-// start-up, so a short blocking pause between tries is fine.
-const pause = new Int32Array(new SharedArrayBuffer(4));
-const whileBusy = <T>(step: () => T, timeoutMs = 5_000): T => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return step();
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
-      Atomics.wait(pause, 0, 0, 10);
-    }
-  }
-};
-
-/**
- * The log holds customers' names and numbers: only our user may read it. SQLite creates its
- * -wal and -shm files with the database file's own mode, so creating that file 0600 before
- * SQLite opens it is enough; files an older version created 0644 are tightened here.
- */
-const keepPrivate = (path: string): void => {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    try {
-      chmodSync(file, 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-};
-
 export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   const clock = options.clock ?? systemClock;
   const readonly = options.readonly ?? false;
-  if (!readonly) keepPrivate(options.path);
-  const db = new Database(options.path, { readonly, fileMustExist: readonly });
-  // First: two processes opening one new file race for the lock that WAL mode and the schema take.
-  db.pragma('busy_timeout = 5000');
-  if (!readonly) {
-    whileBusy(() => db.pragma('journal_mode = WAL'));
-    db.pragma('synchronous = NORMAL'); // + our own WAL sync after each commit: see above
-    whileBusy(() => db.exec(SCHEMA));
-  }
-  const hasCommitEnd = (): boolean =>
-    (db.prepare('PRAGMA table_info(events)').all() as Array<{ name: string }>).some((c) => c.name === 'commit_end');
-  if (!readonly && !hasCommitEnd()) {
-    // Two processes may migrate together: the loser finds the column there.
-    whileBusy(() => {
-      if (!hasCommitEnd()) db.exec(MIGRATE_COMMIT_END);
-    });
-  }
-  const COLUMNS = columns(hasCommitEnd()); // no commit_end only in an old file opened read-only
+  const { db, hasCommitEnd } = openSqliteFile(options.path, readonly);
+  const COLUMNS = columns(hasCommitEnd); // no commit_end only in an old file opened read-only
 
   const headOf = db.prepare<[string], { revision: number | null }>(
     'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
