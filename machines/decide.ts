@@ -21,6 +21,8 @@ export type SlotCommand =
   | { type: 'cancelHold'; clientId: string }
   | { type: 'expire'; holdId: string }
   | { type: 'close'; reason?: string }
+  /** The owner ends whatever hold the slot has (closing another slot of its appointment). */
+  | { type: 'endHold' }
   | { type: 'reopen' }
   | { type: 'cancelBooking'; by: 'client' | 'owner'; bookingId?: string; reason?: string };
 
@@ -128,6 +130,7 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
             clientId: command.clientId,
             customer,
             bookedAt: isoTime(now),
+            ...(hold.appointment !== undefined && { appointment: hold.appointment }),
           },
         },
       ];
@@ -151,25 +154,12 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
       if (state.status === 'booked') {
         throw new DomainError('slot_booked', 'cancel the booking before closing this timeslot');
       }
-      const endHold: TimeslotEvent[] =
-        state.hold === null
-          ? []
-          : holdIsLive(state, now)
-            ? [
-                {
-                  type: 'ReservationCancelled',
-                  data: {
-                    holdId: state.hold.holdId,
-                    clientId: state.hold.clientId,
-                    cancelledAt: isoTime(now),
-                    by: 'owner',
-                  },
-                },
-              ]
-            : expireLapsedHold(state, now);
       const reason = command.reason === undefined ? {} : { reason: command.reason };
-      return [...endHold, { type: 'TimeslotClosed', data: { closedAt: isoTime(now), ...reason } }];
+      return [...endHold(state, now), { type: 'TimeslotClosed', data: { closedAt: isoTime(now), ...reason } }];
     }
+
+    case 'endHold':
+      return endHold(state, now);
 
     case 'reopen':
       if (state.status === 'available') return [];
@@ -195,6 +185,14 @@ export const decide = (state: SlotState, command: SlotCommand, ctx: DecideContex
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);
     }
   }
+};
+
+/** The owner ends the slot's hold: cancelled while live, expired once lapsed; nothing without one. */
+const endHold = (state: SlotState, now: number): TimeslotEvent[] => {
+  if (state.status !== 'reserved' || state.hold === null) return [];
+  if (!holdIsLive(state, now)) return expireLapsedHold(state, now);
+  const { holdId, clientId } = state.hold;
+  return [{ type: 'ReservationCancelled', data: { holdId, clientId, cancelledAt: isoTime(now), by: 'owner' } }];
 };
 
 /** The caller's live hold on this slot, or the precise reason there is none. */

@@ -22,7 +22,8 @@ export type DomainErrorCode =
   | 'invalid_service'
   | 'service_exists'
   | 'service_not_found'
-  | 'service_retired';
+  | 'service_retired'
+  | 'service_does_not_fit';
 
 /**
  * An error that is an answer, not a bug ("slot taken", "no hold", an HTTP 4xx): nobody reads

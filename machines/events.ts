@@ -8,6 +8,21 @@ export type Customer = {
   email?: string;
 };
 
+/**
+ * The appointment a hold or booking belongs to: one service over a run of contiguous slots
+ * of one stylist. Carried on every slot's TimeslotReserved and TimeslotBooked, so each
+ * slot's own stream says which appointment it is part of and which slots are its siblings;
+ * a plain one-slot hold (the seed's contract) has none.
+ */
+export type Appointment = {
+  /** Every slot of the appointment, in time order (this one included). */
+  slotIds: string[];
+  startTime: string;
+  endTime: string;
+  /** The service as it was when held: a later change to the menu never changes it. */
+  service?: { id: string; name: string; durationMinutes: number };
+};
+
 export type Actor = { kind: 'client'; id: string } | { kind: 'owner' } | { kind: 'system'; reason: string };
 
 export type TimeslotOpened = {
@@ -23,6 +38,7 @@ export type TimeslotReserved = {
     expiresAt: string;
     /** A keyed hash of the holder's network (never the address): per-network caps and cool-downs. */
     network?: string;
+    appointment?: Appointment;
   };
 };
 export type ReservationCancelled = {
@@ -41,6 +57,7 @@ export type TimeslotBooked = {
     clientId: string;
     customer: Customer;
     bookedAt: string;
+    appointment?: Appointment;
   };
 };
 export type BookingCancelled = {

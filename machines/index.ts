@@ -1,3 +1,4 @@
+export * from './appointment.js';
 export * from './catalogue.js';
 export * from './customer.js';
 export * from './decide.js';

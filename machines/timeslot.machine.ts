@@ -1,6 +1,6 @@
 import { assign, emit, setup } from 'xstate';
 import { type EndedHold, endedHoldsAfter, noEndedHolds } from './ended-holds.js';
-import type { Customer, TimeslotEvent } from './events.js';
+import type { Appointment, Customer, TimeslotEvent } from './events.js';
 
 // The write model of one timeslot. It consumes only *facts* that are already in the log
 // (the engine persists first, then sends), so every transition here is a replay of
@@ -8,7 +8,15 @@ import type { Customer, TimeslotEvent } from './events.js';
 // can detect (`snapshot.can`) before appending, never a silent corruption.
 
 export type SlotInfo = { slotId: string; stylist: string; startsAt: number; endsAt: number };
-export type Hold = { holdId: string; clientId: string; reservedAt: number; expiresAt: number; network?: string };
+export type Hold = {
+  holdId: string;
+  clientId: string;
+  reservedAt: number;
+  expiresAt: number;
+  network?: string;
+  /** The appointment this slot is one part of (absent: a one-slot hold). */
+  appointment?: Appointment;
+};
 export type Booking = {
   bookingId: string;
   holdId: string;
@@ -17,6 +25,7 @@ export type Booking = {
   bookedAt: number;
   /** The network of the hold it was made from (see ended-holds.ts). */
   network?: string;
+  appointment?: Appointment;
 };
 
 export type TimeslotContext = {
@@ -88,6 +97,7 @@ export const timeslotMachine = setup({
               reservedAt: ms(event.data.reservedAt),
               expiresAt: ms(event.data.expiresAt),
               ...(event.data.network !== undefined && { network: event.data.network }),
+              ...(event.data.appointment !== undefined && { appointment: event.data.appointment }),
             }),
           }),
         },
@@ -117,6 +127,7 @@ export const timeslotMachine = setup({
               customer: event.data.customer,
               bookedAt: ms(event.data.bookedAt),
               ...(context.hold?.network !== undefined && { network: context.hold.network }),
+              ...(event.data.appointment !== undefined && { appointment: event.data.appointment }),
             }),
             hold: null,
           }),

@@ -1,4 +1,4 @@
-import type { Customer, TimeslotEvent } from '../machines/index.js';
+import type { Appointment, Customer, TimeslotEvent } from '../machines/index.js';
 import { addToDayIndex, type DayIndex, idsBetween } from './day-index.js';
 import { internStylist } from './slot-summary.js';
 
@@ -8,7 +8,11 @@ import { internStylist } from './slot-summary.js';
 
 export type BookingRecord = {
   bookingId: string;
+  /** The appointment's first slot. */
   slotId: string;
+  /** Every slot it covers, in time order (one for a one-slot booking). */
+  slotIds: string[];
+  service?: Appointment['service'];
   stylist: string;
   startsAt: number;
   endsAt: number;
@@ -42,13 +46,20 @@ export const applyToBookings = (model: Bookings, slotId: string, event: Timeslot
       });
       return;
     case 'TimeslotBooked': {
-      const slot = model.slotInfo.get(slotId);
+      const { bookingId, clientId, customer, bookedAt, appointment } = event.data;
+      // An appointment is booked on each of its slots in one commit: one record, made once.
+      if (model.byId.get(bookingId)?.status === 'confirmed') return;
+      const first = appointment?.slotIds[0] ?? slotId;
+      const slot = model.slotInfo.get(first);
       if (slot === undefined) return;
-      const { bookingId, clientId, customer, bookedAt } = event.data;
       model.byId.set(bookingId, {
         bookingId,
-        slotId,
-        ...slot,
+        slotId: first,
+        slotIds: appointment?.slotIds ?? [first],
+        ...(appointment?.service !== undefined && { service: appointment.service }),
+        stylist: slot.stylist,
+        startsAt: appointment === undefined ? slot.startsAt : Date.parse(appointment.startTime),
+        endsAt: appointment === undefined ? slot.endsAt : Date.parse(appointment.endTime),
         clientId,
         customer,
         bookedAt: Date.parse(bookedAt),
@@ -59,7 +70,7 @@ export const applyToBookings = (model: Bookings, slotId: string, event: Timeslot
     }
     case 'BookingCancelled': {
       const booking = model.byId.get(event.data.bookingId);
-      if (booking === undefined) return;
+      if (booking === undefined || booking.status === 'cancelled') return;
       model.byId.set(booking.bookingId, {
         ...booking,
         status: 'cancelled',

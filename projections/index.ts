@@ -9,3 +9,4 @@ export * from './services.js';
 export * from './slot-history.js';
 export * from './slot-summary.js';
 export * from './snapshot.js';
+export * from './start-options.js';

@@ -1,4 +1,4 @@
-import { type RecordedEvent, slotIdOfStream, toDomainEvent } from '../machines/index.js';
+import { commitEndOf, type RecordedEvent, slotIdOfStream, toDomainEvent } from '../machines/index.js';
 
 // The promises the whole log must keep, checked by folding it once in log order. This is
 // what `npm run verify` runs against a real log, and what the property and crash tests
@@ -8,7 +8,9 @@ import { type RecordedEvent, slotIdOfStream, toDomainEvent } from '../machines/i
 //      state the slot was in (a hold only on a free slot, a booking only with the live hold);
 //   3. every hold ends once — booked (before its deadline), cancelled, or expired (not
 //      before its deadline) — or is still live with a deadline after `now`;
-//   4. each stream's recorded times never go backwards.
+//   4. each stream's recorded times never go backwards;
+//   5. at the end of every commit, every hold and every booking covers all of the slots
+//      its appointment names, or none of them: never part of an appointment.
 
 export type Violation = { slotId: string; revision: number; type: string; problem: string };
 
@@ -36,10 +38,46 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
   const slots = new Map<string, Slot>();
   let lastPosition = 0;
   let counted = 0;
+  // Appointments by hold id and by booking reference: their slots, and where they were named.
+  const appointments = new Map<
+    string,
+    { slotIds: readonly string[]; slotId: string; revision: number; type: string }
+  >();
+  let touched = new Set<string>();
+  const coverage = (id: string, slotIds: readonly string[]): number =>
+    slotIds.filter((sid) => {
+      const s = slots.get(sid);
+      return s?.hold?.holdId === id || s?.bookingId === id;
+    }).length;
+  const checkCommit = (): void => {
+    for (const id of touched) {
+      const named = appointments.get(id);
+      if (named === undefined) continue;
+      const covered = coverage(id, named.slotIds);
+      if (covered > 0 && covered < named.slotIds.length) {
+        violations.push({
+          slotId: named.slotId,
+          revision: named.revision,
+          type: named.type,
+          problem: `${id} covers ${covered} of its ${named.slotIds.length} slots after a commit: part of an appointment`,
+        });
+      }
+    }
+    touched = new Set();
+  };
 
   for (const event of events) {
     const slotId = slotIdOfStream(event.streamId);
     if (slotId === undefined) continue; // not one of ours
+    try {
+      checkEvent(event, slotId);
+    } finally {
+      if (commitEndOf(event) <= event.position) checkCommit();
+    }
+  }
+  checkCommit();
+
+  function checkEvent(event: RecordedEvent, slotId: string): void {
     counted += 1;
     const slot: Slot = slots.get(slotId) ?? { status: 'unopened', revision: -1, recordedAt: Number.NEGATIVE_INFINITY };
     slots.set(slotId, slot);
@@ -59,8 +97,14 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
     const domain = toDomainEvent(event);
     if (domain === undefined) {
       report('unknown event type in a timeslot stream');
-      continue;
+      return;
     }
+    const nameAppointment = (id: string, slotIds: readonly string[] | undefined): void => {
+      touched.add(id);
+      if (slotIds === undefined) return;
+      if (!slotIds.includes(slotId)) report(`names appointment ${id} of slots ${slotIds.join(', ')}, not this one`);
+      appointments.set(id, { slotIds, slotId, revision: event.revision, type: domain.type });
+    };
     const need = (...allowed: Slot['status'][]): boolean => {
       if (allowed.includes(slot.status)) return true;
       report(`the slot was ${slot.status}, not ${allowed.join(' or ')}`);
@@ -81,10 +125,12 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
         need('available');
         slot.status = 'reserved';
         slot.hold = { holdId: domain.data.holdId, expiresAt: ms(domain.data.expiresAt) };
+        nameAppointment(domain.data.holdId, domain.data.appointment?.slotIds);
         break;
       case 'ReservationCancelled':
         need('reserved');
         endHold(domain.data.holdId);
+        touched.add(domain.data.holdId);
         slot.status = 'available';
         break;
       case 'ReservationExpired':
@@ -92,6 +138,7 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
           report(`expired at ${domain.data.expiredAt}, before the hold's deadline`);
         }
         endHold(domain.data.holdId);
+        touched.add(domain.data.holdId);
         slot.status = 'available';
         break;
       case 'TimeslotBooked':
@@ -99,14 +146,17 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
           report(`booked at ${domain.data.bookedAt}, after the hold's deadline`);
         }
         endHold(domain.data.holdId);
+        touched.add(domain.data.holdId);
         slot.status = 'booked';
         slot.bookingId = domain.data.bookingId;
+        nameAppointment(domain.data.bookingId, domain.data.appointment?.slotIds);
         break;
       case 'BookingCancelled':
         if (need('booked') && slot.bookingId !== domain.data.bookingId) {
           report(`cancels booking ${domain.data.bookingId}, but the booking is ${slot.bookingId}`);
         }
         delete slot.bookingId;
+        touched.add(domain.data.bookingId);
         slot.status = 'available';
         break;
       case 'TimeslotClosed':

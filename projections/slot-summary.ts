@@ -1,6 +1,8 @@
 import {
+  type Appointment,
   type EndedHold,
   endedHoldsAfter,
+  type Hold,
   initialSlotState,
   noEndedHolds,
   type SlotState,
@@ -16,8 +18,15 @@ export type SlotSummary = {
   startsAt: number;
   endsAt: number;
   status: 'available' | 'reserved' | 'booked' | 'closed';
-  hold: { holdId: string; clientId: string; reservedAt: number; expiresAt: number; network?: string } | null;
-  booking: { bookingId: string; clientId: string; bookedAt: number; network?: string } | null;
+  /** The hold as the slot's actor keeps it (machines/timeslot.machine.ts). */
+  hold: Hold | null;
+  booking: {
+    bookingId: string;
+    clientId: string;
+    bookedAt: number;
+    network?: string;
+    appointment?: Appointment;
+  } | null;
   /** Whose holds ended lately (the cool-down), as the slot's actor keeps them. */
   endedHolds: readonly EndedHold[];
   /** Revision of the last event folded in: a version readers can compare. */
@@ -61,7 +70,7 @@ export const evolveSlot = (
   const next = { ...slot, revision, endedHolds: endedHoldsAfter(slot, event) };
   switch (event.type) {
     case 'TimeslotReserved': {
-      const { holdId, clientId, reservedAt, expiresAt, network } = event.data;
+      const { holdId, clientId, reservedAt, expiresAt, network, appointment } = event.data;
       return {
         ...next,
         status: 'reserved',
@@ -71,6 +80,7 @@ export const evolveSlot = (
           reservedAt: ms(reservedAt),
           expiresAt: ms(expiresAt),
           ...(network !== undefined && { network }),
+          ...(appointment !== undefined && { appointment }),
         },
       };
     }
@@ -78,9 +88,15 @@ export const evolveSlot = (
     case 'ReservationExpired':
       return { ...next, status: 'available', hold: null };
     case 'TimeslotBooked': {
-      const { bookingId, clientId, bookedAt } = event.data;
+      const { bookingId, clientId, bookedAt, appointment } = event.data;
       const network = slot.hold?.network;
-      const booking = { bookingId, clientId, bookedAt: ms(bookedAt), ...(network !== undefined && { network }) };
+      const booking = {
+        bookingId,
+        clientId,
+        bookedAt: ms(bookedAt),
+        ...(network !== undefined && { network }),
+        ...(appointment !== undefined && { appointment }),
+      };
       return { ...next, status: 'booked', hold: null, booking };
     }
     case 'BookingCancelled':

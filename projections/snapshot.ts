@@ -15,7 +15,7 @@ import { internStylist, type SlotSummary } from './slot-summary.js';
 // Only what a fold cannot cheaply re-derive is kept: the day indexes, the booking's slot
 // facts and the interned names are rebuilt here, in the order the fold would have built them.
 
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 
 /** The log event the models were folded up to, to recognise that log again. */
 export type SnapshotMark = { position: number; streamId: string; revision: number; recordedAt: string };

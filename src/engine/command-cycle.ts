@@ -1,22 +1,26 @@
 import type { Logger } from 'pino';
 import {
-  decide,
+  type DecideContext,
+  type Decisions,
   EVENT_SCHEMA_VERSION,
   type EventMetadata,
-  type SlotCommand,
+  NeedsSlots,
+  type SlotState,
   streamIdOf,
   type TimeslotEvent,
 } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
-import type { CommandMeta, CommandResult } from './engine.js';
+import type { CommandMeta } from './engine.js';
 import { EngineError } from './errors.js';
 import type { ActorRegistry } from './registry.js';
+import type { SlotActor } from './slot-actor.js';
 import type { SoleWriter } from './sole-writer.js';
 
-// The command cycle for one slot: decide on its actor → append at the actor's revision →
-// apply to the actor → wait until the read models have it → answer. Runs inside the slot's
-// mailbox (see engine.ts), so no other command for the slot interleaves with it here.
+// The command cycle over a set of slots (one slot is a set of one): decide on their actors →
+// append at each actor's revision, in one write across their streams → apply to each actor
+// → wait until the read models have it → answer. Runs inside every one of the slots'
+// mailboxes (see mailbox.ts), so no other command for any of them interleaves with it here.
 
 const CONFLICT_RETRIES = 3;
 
@@ -27,6 +31,18 @@ export const toNewEvent = (event: TimeslotEvent, meta: CommandMeta) => {
     ...(meta.requestId !== undefined && { requestId: meta.requestId }),
   };
   return { type: event.type, data: event.data, metadata };
+};
+
+/** Decides for the whole set at once, from every slot's current state. */
+export type Decider = (states: ReadonlyMap<string, SlotState>, ctx: DecideContext) => Decisions;
+
+export type CycleResult = {
+  /** Every slot of the set after the command (write model). */
+  states: Map<string, SlotState>;
+  /** What was appended, all slots together (empty for an idempotent repeat). */
+  events: TimeslotEvent[];
+  /** Log position of the commit's end; absent when nothing was appended. */
+  position?: number;
 };
 
 export const createCommandCycle = (deps: {
@@ -52,57 +68,102 @@ export const createCommandCycle = (deps: {
   const isBehindLog = async (slotId: string, revision: number, receivedAt?: number): Promise<boolean> =>
     !sole.alone(receivedAt) && (await streamHead(log, streamIdOf(slotId)).catch(deps.unavailable(slotId))) !== revision;
 
-  return async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
-    for (let attempt = 0; ; attempt += 1) {
+  /** Drops every warm actor that is behind its stream; whether there was one. */
+  const droppedBehind = async (warm: readonly SlotActor[], receivedAt?: number): Promise<boolean> => {
+    const behind = await Promise.all(warm.map((a) => isBehindLog(a.slotId, a.revision, receivedAt)));
+    warm.forEach((a, i) => {
+      if (behind[i]) registry.drop(a.slotId);
+    });
+    return behind.includes(true);
+  };
+
+  const activateAll = async (slotIds: readonly string[], attempt: number, receivedAt?: number) => {
+    const one = async (slotId: string): Promise<{ actor: SlotActor; warm: boolean }> => {
       const warm = registry.get(slotId) !== undefined;
       // A retry follows a conflict: whatever we knew was wrong, so read the stream.
-      const known = !warm && attempt === 0 ? sole.knownState(slotId, meta.receivedAt) : undefined;
+      const known = !warm && attempt === 0 ? sole.knownState(slotId, receivedAt) : undefined;
       const actor = await registry.activate(slotId, known);
       sole.loaded(slotId);
-      let events: TimeslotEvent[];
+      return { actor, warm };
+    };
+    return slotIds.length === 1 ? [await one(slotIds[0] as string)] : Promise.all(slotIds.map(one));
+  };
+
+  return async (slotIds: readonly string[], decideAll: Decider, meta: CommandMeta): Promise<CycleResult> => {
+    for (let attempt = 0; ; attempt += 1) {
+      const loaded = await activateAll(slotIds, attempt, meta.receivedAt);
+      const actors = new Map(loaded.map(({ actor }) => [actor.slotId, actor]));
+      const warm = loaded.filter((l) => l.warm).map((l) => l.actor);
+      const states = new Map(loaded.map(({ actor }) => [actor.slotId, actor.state()]));
+      const forgetUnknown = (): void => {
+        for (const [id, state] of states) if (state.status === 'unopened') registry.drop(id); // never cache unknown ids
+      };
+      let decisions: Decisions;
       try {
-        events = decide(actor.state(), command, { now: clock.now(), holdMs: deps.holdMs, cooldownMs: deps.cooldownMs });
+        decisions = decideAll(states, { now: clock.now(), holdMs: deps.holdMs, cooldownMs: deps.cooldownMs });
       } catch (error) {
-        if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
-          registry.drop(slotId);
-          continue;
-        }
-        if (actor.state().status === 'unopened') registry.drop(slotId); // never cache unknown ids
+        if (!(error instanceof NeedsSlots) && (await droppedBehind(warm, meta.receivedAt))) continue;
+        forgetUnknown();
         throw error;
       }
-      if (events.length === 0) {
-        if (warm && (await isBehindLog(slotId, actor.revision, meta.receivedAt))) {
-          registry.drop(slotId);
-          continue;
-        }
-        return { slot: actor.state(), events: [] };
+      const writes = [...decisions].filter(([, events]) => events.length > 0);
+      if (writes.length === 0) {
+        if (await droppedBehind(warm, meta.receivedAt)) continue;
+        return { states, events: [] };
       }
-      actor.check(events);
+      const actorOf = (slotId: string): SlotActor => {
+        const actor = actors.get(slotId);
+        if (actor === undefined) throw new Error(`decided for slot ${slotId}, which the command did not enter`);
+        return actor;
+      };
+      for (const [slotId, events] of writes) actorOf(slotId).check(events);
 
-      let appended: { nextRevision: number; position: number };
+      let revisions: number[];
+      let position: number;
       try {
-        appended = await log.append(
-          streamIdOf(slotId),
-          events.map((e) => toNewEvent(e, meta)),
-          expectedFor(actor.revision),
-        );
+        if (writes.length === 1) {
+          const [slotId, events] = writes[0] as [string, TimeslotEvent[]];
+          const appended = await log.append(
+            streamIdOf(slotId),
+            events.map((e) => toNewEvent(e, meta)),
+            expectedFor(actorOf(slotId).revision),
+          );
+          revisions = [appended.nextRevision];
+          position = appended.position;
+        } else {
+          const appended = await log.appendMany(
+            writes.map(([slotId, events]) => ({
+              streamId: streamIdOf(slotId),
+              events: events.map((e) => toNewEvent(e, meta)),
+              expected: expectedFor(actorOf(slotId).revision),
+            })),
+          );
+          revisions = appended.streams.map((s) => s.nextRevision);
+          position = appended.position;
+        }
       } catch (error) {
         // Either another process wrote (reload and decide again) or we do not know whether
-        // the event landed: in both cases this actor's view can no longer be trusted, nor
-        // the read model's (it may lack an event that did land).
-        registry.drop(slotId);
-        sole.distrust(slotId);
+        // the write landed: in both cases none of these actors' views can be trusted, nor the
+        // read model's (it may lack events that did land), for every slot of the write.
+        for (const slotId of slotIds) {
+          registry.drop(slotId);
+          sole.distrust(slotId);
+        }
         if (isVersionConflict(error) && attempt < CONFLICT_RETRIES) continue;
         if (isVersionConflict(error)) {
           throw new EngineError('busy', 'this timeslot is changing fast, try again', { cause: error });
         }
-        logger?.error({ err: error, slotId }, 'append failed');
+        logger?.error({ err: error, slotIds }, 'append failed');
         throw new EngineError('log_unavailable', 'the booking log is unavailable, try again', { cause: error });
       }
 
-      actor.apply(events, appended.nextRevision);
-      await deps.waitFor(appended.position);
-      return { slot: actor.state(), events, position: appended.position };
+      writes.forEach(([slotId, events], i) => {
+        const actor = actorOf(slotId);
+        actor.apply(events, revisions[i] as number);
+        states.set(slotId, actor.state());
+      });
+      await deps.waitFor(position);
+      return { states, events: writes.flatMap(([, events]) => events), position };
     }
   };
 };

@@ -2,7 +2,11 @@ import type { Logger } from 'pino';
 import {
   type Actor,
   DomainError,
+  decideForAppointment,
+  decideReserveRun,
   isSlotId,
+  NeedsSlots,
+  type ReserveRun,
   type SlotCommand,
   type SlotState,
   streamIdOf,
@@ -13,7 +17,7 @@ import { createReadModels, heldSlots, type ReadModels, slotHistory, slotStateAt 
 import { createCatalogue } from '../catalogue/catalogue.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, streamHead } from '../eventlog/port.js';
-import { createCommandCycle } from './command-cycle.js';
+import { createCommandCycle, type Decider } from './command-cycle.js';
 import { createDeadlines } from './deadlines.js';
 import { EngineError } from './errors.js';
 import { followOthers } from './follow-others.js';
@@ -60,9 +64,11 @@ export type CommandMeta = {
 };
 
 export type CommandResult = {
-  /** The slot after the command (write model). */
+  /** The slot the command was given on, after it (write model). */
   slot: SlotState;
-  /** What was appended (empty for an idempotent repeat). */
+  /** Every slot the command covered (the whole appointment), after it. */
+  slots: ReadonlyMap<string, SlotState>;
+  /** What was appended, every slot's (empty for an idempotent repeat). */
   events: TimeslotEvent[];
   /** Log position of the last event appended; absent when nothing was. */
   position?: number;
@@ -132,15 +138,67 @@ export const createEngine = (options: EngineOptions) => {
     logger,
   });
 
-  const execute = (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
+  const refuseUnlessRunning = (): void => {
     // Commands run from 'starting' (after replay) so start-up can expire lapsed holds;
     // callers gate on `ready`, which is set only once that is done.
     if (state !== 'ready' && state !== 'starting') {
       const code = state === 'stopping' || state === 'stopped' ? 'shutting_down' : 'not_ready';
-      return Promise.reject(new EngineError(code, `the engine is ${state}`));
+      throw new EngineError(code, `the engine is ${state}`);
     }
-    if (!isSlotId(slotId)) return Promise.reject(new DomainError('slot_not_found', 'no such timeslot'));
-    return mailboxes.run(slotId, () => handle(slotId, command, meta));
+  };
+
+  /** The slots a command on `slotId` will cover, as the read model knows them (a first guess). */
+  const coveredGuess = (slotId: string): readonly string[] => {
+    const summary = models.availability.slots.get(slotId);
+    return summary?.hold?.appointment?.slotIds ?? summary?.booking?.appointment?.slotIds ?? [slotId];
+  };
+
+  /**
+   * Runs a decision over a set of slots inside all their mailboxes. When the decision finds
+   * it needs more slots (an appointment the read model did not show yet), enters those too
+   * and decides again.
+   */
+  const executeOver = async (
+    target: string,
+    guess: readonly string[],
+    decideAll: Decider,
+    meta: CommandMeta,
+  ): Promise<CommandResult> => {
+    refuseUnlessRunning();
+    let slotIds = guess.includes(target) ? guess : [target, ...guess];
+    for (let grown = 0; ; grown += 1) {
+      try {
+        const ids = slotIds;
+        const { states, events, position } = await mailboxes.runAll(ids, () => handle(ids, decideAll, meta));
+        const slot = states.get(target);
+        if (slot === undefined) throw new Error(`command on ${target} did not cover it`);
+        return { slot, slots: states, events, ...(position !== undefined && { position }) };
+      } catch (error) {
+        if (!(error instanceof NeedsSlots)) throw error;
+        if (grown >= 3 || !error.slotIds.every(isSlotId)) {
+          throw new EngineError('busy', 'this appointment is changing fast, try again', { cause: error });
+        }
+        slotIds = [...new Set([...slotIds, ...error.slotIds])];
+      }
+    }
+  };
+
+  /** A command on one slot, for the whole appointment its hold or booking is part of. */
+  const execute = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
+    if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
+    return executeOver(
+      slotId,
+      coveredGuess(slotId),
+      (states, ctx) => decideForAppointment(states, slotId, command, ctx),
+      meta,
+    );
+  };
+
+  /** The slots a hold on this run may end besides the run: the siblings of lapsed holds on it. */
+  const reserveGuess = (slotIds: readonly string[]): string[] => {
+    const all = new Set(slotIds);
+    for (const id of slotIds) for (const sibling of coveredGuess(id)) all.add(sibling);
+    return [...all];
   };
 
   // A stampede on one slot: answered from what is known, not queued (see reserve-gate.ts).
@@ -223,18 +281,34 @@ export const createEngine = (options: EngineOptions) => {
     /** Why each of these opens would be refused right now (index → error), writing nothing. */
     precheckOpen: (inputs: readonly OpenSlotInput[]) => precheckOpen(inputs, models.availability, clock.now()),
 
-    reserve: async (slotId: string, clientId: string, meta?: Partial<CommandMeta>): Promise<CommandResult> => {
+    /**
+     * Holds `slotId` for the client, or with `run` (a service) the whole run of slots from it:
+     * every slot or none, under one hold id and one deadline.
+     */
+    reserve: async (
+      slotId: string,
+      clientId: string,
+      meta?: Partial<CommandMeta>,
+      run?: Pick<ReserveRun, 'slotIds' | 'service'>,
+    ): Promise<CommandResult> => {
       if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
       const network = meta?.network;
+      const slotIds = run?.slotIds ?? [slotId];
+      const command: ReserveRun = {
+        clientId,
+        holdId: ids.holdId(),
+        slotIds,
+        ...(network !== undefined && { network }),
+        ...(run?.service !== undefined && { service: run.service }),
+      };
       // Counted until the hold is in the read model, so concurrent reserves cannot slip past a cap.
       const leave = caps.enter(slotId, clientId, network, clock.now());
       try {
         return await gate.run(slotId, clientId, meta?.receivedAt, () =>
-          execute(
-            slotId,
-            { type: 'reserve', clientId, holdId: ids.holdId(), ...(network !== undefined && { network }) },
-            { actor: { kind: 'client', id: clientId }, ...meta },
-          ),
+          executeOver(slotId, reserveGuess(slotIds), (states, ctx) => decideReserveRun(states, command, ctx), {
+            actor: { kind: 'client', id: clientId },
+            ...meta,
+          }),
         );
       } finally {
         leave();

@@ -1,7 +1,7 @@
 import { DomainError } from '../../machines/index.js';
 import { type Availability, liveHoldsOf, liveHoldsOfNetwork, type SlotSummary } from '../../projections/index.js';
 
-// How many holds one session, and one network, may have at once. Counted from the read
+// How many holds (appointments) one session, and one network, may have at once. Counted from the read
 // model, which follows the log (so a restart and every process on a shared log count the
 // same holds), plus the reserves this process has in flight that the read model cannot
 // show yet. In flight is counted per slot: a client asking for one slot three times at
@@ -35,7 +35,9 @@ export const createHoldCaps = (options: {
   };
 
   const refuseBeyond = (key: string, held: SlotSummary[], slotId: string, max: number, now: number) => {
-    const slots = new Set(held.map((s) => s.slotId));
+    // Holds, not slots: an appointment's slots count once, under its first slot (the id a
+    // reserve of it names, so a repeat of that reserve is still "asking again").
+    const slots = new Set(held.map((s) => s.hold?.appointment?.slotIds[0] ?? s.slotId));
     for (const id of inFlight.get(key)?.keys() ?? []) slots.add(id);
     if (slots.has(slotId) || slots.size < max) return undefined;
     return untilFirstLapse(held, now);

@@ -3,6 +3,12 @@ import { EngineError } from './errors.js';
 // Commands for one slot run one at a time, in arrival order: the actor is the only writer
 // of its stream within this process, so no locks are needed. The queue is bounded: under a
 // stampede on one slot we answer "busy" at once rather than queue without limit.
+//
+// A command over several slots (an appointment) enters all of their mailboxes in one
+// synchronous step and runs once it is first in every one. The event loop gives every
+// command one global order, and each mailbox keeps that order, so no two commands can each
+// wait for the other: no deadlock, with no lock ordering to get wrong. Capacity is checked
+// for every mailbox first, so a command is never left queued in some and refused by others.
 
 export type Mailbox = {
   run<T>(task: () => Promise<T>): Promise<T>;
@@ -55,8 +61,34 @@ export const createMailboxes = (capacity: number) => {
     }
     return box.run(task);
   };
+  /** Runs `task` once it is first in every one of these mailboxes; "busy" if any is full. */
+  const runAll = <T>(keys: readonly string[], task: () => Promise<T>): Promise<T> => {
+    if (keys.length === 1) return run(keys[0] as string, task);
+    if (keys.some((key) => (boxes.get(key)?.depth ?? 0) >= capacity)) {
+      return Promise.reject(new EngineError('busy', 'too many requests for this time right now, try again'));
+    }
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    // Each mailbox's turn: say we are in, then keep the mailbox until the task is done.
+    const turns = keys.map(
+      (key) =>
+        new Promise<void>((entered, refused) => {
+          run(key, () => {
+            entered();
+            return done;
+          }).catch(refused);
+        }),
+    );
+    return Promise.all(turns)
+      .then(task)
+      .finally(() => finished());
+  };
+
   return {
     run,
+    runAll,
     depthOf: (key: string): number => boxes.get(key)?.depth ?? 0,
     get totalDepth(): number {
       let sum = 0;

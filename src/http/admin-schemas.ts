@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { slotFields } from './schemas.js';
+import { ServiceRef, slotFields } from './schemas.js';
 
 // Owner-only wire shapes: full slot state, customers, history.
 
@@ -16,7 +16,10 @@ export const OwnerSlot = Type.Object(
     ]),
     hold: Type.Union([
       Type.Object({
+        id: Type.String({ description: 'the hold’s id: the same on every slot of one appointment' }),
         client: Type.String({ description: 'the holder’s session id' }),
+        ...ServiceRef,
+        slot_ids: Type.Array(Type.String(), { description: 'every slot of the appointment held' }),
         reserved_at: iso('when the hold began'),
         expires_at: iso('when it lapses'),
         seconds_left: Type.Integer(),
@@ -25,8 +28,10 @@ export const OwnerSlot = Type.Object(
     ]),
     booking: Type.Union([
       Type.Object({
-        reference: Type.String(),
+        reference: Type.String({ description: 'the same on every slot of one appointment' }),
         booked_at: iso('when it was booked'),
+        ...ServiceRef,
+        slot_ids: Type.Array(Type.String(), { description: 'every slot of the appointment booked' }),
         customer: Type.Optional(
           Type.Object({
             name: Type.String(),

@@ -63,6 +63,39 @@ export const TimeslotQuery = Type.Object({
   date: Type.Optional(Type.String({ maxLength: 10, description: 'one day in the salon’s zone, YYYY-MM-DD' })),
   stylist: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
   include: Type.Optional(Type.Literal('all', { description: 'also list slots you cannot take, as unavailable' })),
+  service: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 80,
+      description: 'a service id: list where it can start instead (each with the slots it covers)',
+    }),
+  ),
+});
+
+export const StartOption = Type.Object(
+  {
+    ...slotFields,
+    end_time: iso('the appointment’s end, UTC'),
+    status: Type.Literal('available'),
+    slot_ids: Type.Array(Type.String(), { description: 'the slots the service would cover, in time order' }),
+  },
+  { $id: 'StartOption' },
+);
+
+/** A service as a hold or booking carries it: as it was when held. */
+export const ServiceRef = {
+  service: Type.Optional(Type.String({ description: 'the service’s id, when held for a service' })),
+  service_name: Type.Optional(Type.String()),
+  duration_minutes: Type.Optional(Type.Integer()),
+};
+
+export const HoldView = Type.Object({
+  id: Type.String({ description: 'the hold’s id: the same on every slot of the appointment' }),
+  ...ServiceRef,
+  slot_ids: Type.Array(Type.String(), { description: 'every slot held, in time order' }),
+  start_time: iso('the appointment’s start'),
+  end_time: iso('the appointment’s end'),
+  expires_at: iso('the hold lapses then unless booked'),
 });
 
 export const ReserveReply = Type.Object({
@@ -70,6 +103,7 @@ export const ReserveReply = Type.Object({
   timeslot: Type.Ref('PublicSlot'),
   expires_at: iso('the hold lapses then unless booked'),
   seconds_left: Type.Integer({ minimum: 0 }),
+  hold: HoldView,
 });
 
 export const CustomerInput = Type.Object({
@@ -87,6 +121,13 @@ export const SeedBody = Type.Object(seedFields);
 /** A reserve may carry a solved proof of work, asked for when much of the day is held. */
 export const ReserveBody = Type.Object({
   ...seedFields,
+  service: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 80,
+      description: 'a service id: hold the whole run of slots from this one that the service needs',
+    }),
+  ),
   altcha: Type.Optional(
     Type.String({ maxLength: 8_192, description: 'a solved ALTCHA challenge (base64 JSON), when one was asked for' }),
   ),
@@ -104,10 +145,12 @@ export const Customer = Type.Object({
 export const BookingView = Type.Object(
   {
     reference: Type.String({ description: 'read it to the salon; HF-XXXX-XXXX' }),
-    slot_id: Type.String(),
+    slot_id: Type.String({ description: 'the appointment’s first slot' }),
+    slot_ids: Type.Array(Type.String(), { description: 'every slot booked, in time order' }),
+    ...ServiceRef,
     stylist: Type.String(),
-    start_time: iso('start, UTC'),
-    end_time: iso('end, UTC'),
+    start_time: iso('the appointment’s start, UTC'),
+    end_time: iso('the appointment’s end, UTC'),
     status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
     customer: Customer,
     booked_at: iso('when it was booked'),
@@ -132,4 +175,4 @@ export const BookingParams = Type.Object({ ref: Type.String({ minLength: 1, maxL
 export const ManageQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
 export const ManageBody = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
 
-export const sharedSchemas = [ErrorBody, PublicSlot, BookingView];
+export const sharedSchemas = [ErrorBody, PublicSlot, BookingView, StartOption];

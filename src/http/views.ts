@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import { isoTime } from '../../machines/index.js';
+import { type Appointment, isoTime } from '../../machines/index.js';
 import type { BookingRecord, ReadModels, SlotSummary } from '../../projections/index.js';
 import { holdIsLive } from '../../projections/index.js';
 import type { PublicSlot } from './schemas.js';
@@ -45,11 +45,29 @@ export const publicSlot = (slot: SlotSummary, viewer: string | undefined, now: n
   return { ...base, status: open ? 'available' : 'unavailable', yours: false };
 };
 
+/** A hold or booking's service, as the wire shows it (nothing for a plain one-slot hold). */
+export const serviceFields = (service: Appointment['service']) =>
+  service === undefined
+    ? {}
+    : { service: service.id, service_name: service.name, duration_minutes: service.durationMinutes };
+
+/** The hold on `slot` as its holder sees it: the whole appointment. */
+export const holdView = (slot: SlotSummary, hold: NonNullable<SlotSummary['hold']>) => ({
+  id: hold.holdId,
+  ...serviceFields(hold.appointment?.service),
+  slot_ids: hold.appointment?.slotIds ?? [slot.slotId],
+  start_time: hold.appointment?.startTime ?? isoTime(slot.startsAt),
+  end_time: hold.appointment?.endTime ?? isoTime(slot.endsAt),
+  expires_at: isoTime(hold.expiresAt),
+});
+
 export type BookingViewOptions = { now: number; cancelCutoffMs: number; manageToken?: string };
 
 export const bookingView = (booking: BookingRecord, options: BookingViewOptions) => ({
   reference: booking.bookingId,
   slot_id: booking.slotId,
+  slot_ids: booking.slotIds,
+  ...serviceFields(booking.service),
   stylist: booking.stylist,
   start_time: isoTime(booking.startsAt),
   end_time: isoTime(booking.endsAt),
@@ -74,7 +92,10 @@ export const ownerSlot = (slot: SlotSummary, models: ReadModels, now: number) =>
     hold:
       live && slot.hold !== null
         ? {
+            id: slot.hold.holdId,
             client: slot.hold.clientId,
+            ...serviceFields(slot.hold.appointment?.service),
+            slot_ids: slot.hold.appointment?.slotIds ?? [slot.slotId],
             reserved_at: isoTime(slot.hold.reservedAt),
             expires_at: isoTime(slot.hold.expiresAt),
             seconds_left: secondsLeft(slot.hold.expiresAt, now),
@@ -86,6 +107,8 @@ export const ownerSlot = (slot: SlotSummary, models: ReadModels, now: number) =>
         : {
             reference: slot.booking.bookingId,
             booked_at: isoTime(slot.booking.bookedAt),
+            ...serviceFields(slot.booking.appointment?.service),
+            slot_ids: slot.booking.appointment?.slotIds ?? [slot.slotId],
             ...(booking !== undefined && { customer: booking.customer }),
           },
     version: slot.revision,

@@ -9,7 +9,7 @@ import { seededRandom } from '../support/random.js';
 import { assertBuilt, browser, type Json, type ServerProcess, startServer } from '../support/server-process.js';
 
 // The crash tier: the real server on a SQLite log, clients reserving, booking and releasing
-// across many slots, and SIGKILL at a random moment — CRASH_CYCLES times (20 by default).
+// across many slots, single slots and appointments of several, and SIGKILL at a random moment — CRASH_CYCLES times (20 by default).
 // After each restart, what was acknowledged must be there exactly: every booking answered
 // 200 with its reference, every hold answered 200 still live with its original deadline
 // (unless that has passed), every release answered 200 gone; and the whole log must pass
@@ -46,7 +46,7 @@ type Expectation =
   | { kind: 'unknown'; expiresAt: string }; // a book or release cut by the kill
 
 const expected = new Map<string, Expectation>();
-const tally = { holds: 0, bookings: 0, releases: 0, cut: 0, maxReadyMs: 0 };
+const tally = { holds: 0, appointments: 0, bookings: 0, releases: 0, cut: 0, maxReadyMs: 0 };
 const zone = 'Europe/London';
 const days = Array.from({ length: 14 }, (_, i) =>
   DateTime.now()
@@ -57,35 +57,59 @@ const days = Array.from({ length: 14 }, (_, i) =>
 
 const owner = (base: string) => browser(base, {}, { authorization: `Bearer ${OWNER_TOKEN}` });
 
-/** One client session after another: find a free slot, hold it, then book, release or leave it. */
+/** The menu: half the clients ask for a service, which is a run of 30-minute slots. */
+const SERVICES = [
+  { name: 'Cut', duration_minutes: 30 },
+  { name: 'Cut and blow-dry', duration_minutes: 60 },
+  { name: 'Colour', duration_minutes: 90 },
+];
+const SERVICE_IDS = ['cut', 'cut-and-blow-dry', 'colour'];
+
+/**
+ * One client session after another: find a free slot (or where a service can start), hold
+ * it, then book, release or leave it. What it was told goes for every slot of the hold.
+ */
 const worker = async (base: string, killed: () => boolean): Promise<void> => {
   while (!killed()) {
     const client = browser(base);
-    const query = `/api/timeslots?date=${random.pick(days)}&stylist=${random.pick(STYLISTS)}`;
+    const service = random.next() < 0.5 ? random.pick(SERVICE_IDS) : undefined;
+    const query =
+      `/api/timeslots?date=${random.pick(days)}&stylist=${random.pick(STYLISTS)}` +
+      (service === undefined ? '' : `&service=${service}`);
     const slots = (await client.call('GET', query)).body as unknown as Array<{ id: string; status: string }>;
     const slot = random.pick(slots.filter((s) => s.status === 'available'));
     if (slot === undefined) continue;
-    const held = await client.call('POST', `/api/timeslots/${slot.id}/reserve`, {});
+    const held = await client.call(
+      'POST',
+      `/api/timeslots/${slot.id}/reserve`,
+      service === undefined ? {} : { service },
+    );
     if (held.status !== 200) continue;
     const expiresAt = String(held.body.expires_at);
-    expected.set(slot.id, { kind: 'held', expiresAt });
+    const covered = (held.body.hold as { slot_ids: string[] }).slot_ids;
+    const told = (want: Expectation) => {
+      for (const id of covered) expected.set(id, want);
+    };
+    told({ kind: 'held', expiresAt });
     tally.holds += 1;
+    if (covered.length > 1) tally.appointments += 1;
     const roll = random.next();
     if (roll < 0.2) continue; // leave it to lapse
-    expected.set(slot.id, { kind: 'unknown', expiresAt });
+    told({ kind: 'unknown', expiresAt });
+    const any = random.pick(covered) ?? slot.id; // an appointment answers to any of its slots
     if (roll < 0.35) {
-      const released = await client.call('POST', `/api/timeslots/${slot.id}/cancel`, {});
-      expected.set(slot.id, released.status === 200 ? { kind: 'released', expiresAt } : { kind: 'held', expiresAt });
+      const released = await client.call('POST', `/api/timeslots/${any}/cancel`, {});
+      told(released.status === 200 ? { kind: 'released', expiresAt } : { kind: 'held', expiresAt });
       if (released.status === 200) tally.releases += 1;
       continue;
     }
-    const booked = await client.call('POST', `/api/timeslots/${slot.id}/book`, {
+    const booked = await client.call('POST', `/api/timeslots/${any}/book`, {
       customer: { name: `Client ${slot.id}`, phone: '07700 900123' },
     });
     if (booked.status === 200) {
-      expected.set(slot.id, { kind: 'booked', reference: String(booked.body.booking?.reference) });
+      told({ kind: 'booked', reference: String(booked.body.booking?.reference) });
       tally.bookings += 1;
-    } else expected.set(slot.id, { kind: 'held', expiresAt });
+    } else told({ kind: 'held', expiresAt });
   }
 };
 
@@ -93,7 +117,11 @@ const worker = async (base: string, killed: () => boolean): Promise<void> => {
 const checkAcknowledged = async (base: string): Promise<string[]> => {
   const now = Date.now();
   const bookings = (await owner(base).call('GET', '/api/admin/bookings')).body.bookings as Json[];
-  const bySlot = new Map(bookings.map((b) => [String(b.slot_id), b]));
+  const bySlot = new Map(
+    bookings
+      .filter((b) => b.status === 'confirmed')
+      .flatMap((b) => (b.slot_ids as string[]).map((id) => [id, b] as const)),
+  );
   const holds = (await owner(base).call('GET', '/api/admin/holds')).body.holds as Json[];
   const holdDeadline = new Map(holds.map((h) => [String(h.id), String(h.hold?.expires_at)]));
   const problems: string[] = [];
@@ -163,6 +191,9 @@ describe(`crash tier: ${CYCLES} SIGKILL cycles (SEED=${random.seed})`, () => {
     });
     expect(opened.status).toBe(201);
     expect(opened.body.opened).toBeGreaterThan(2_000);
+    for (const service of SERVICES) {
+      expect((await owner(first.base).call('POST', '/api/admin/services', service)).status).toBe(201);
+    }
 
     let server = first;
     for (let cycle = 1; cycle <= CYCLES; cycle += 1) {
@@ -185,9 +216,10 @@ describe(`crash tier: ${CYCLES} SIGKILL cycles (SEED=${random.seed})`, () => {
     server.proc.kill('SIGKILL');
     await server.exited();
     console.info(
-      `crash tier: ${CYCLES} kills, ${tally.holds} holds, ${tally.bookings} bookings and ${tally.releases} releases ` +
+      `crash tier: ${CYCLES} kills, ${tally.holds} holds (${tally.appointments} of several slots), ${tally.bookings} bookings and ${tally.releases} releases ` +
         `acknowledged, ${tally.cut} requests cut; slowest restart to ready ${tally.maxReadyMs} ms (SEED=${random.seed})`,
     );
     expect(tally.bookings).toBeGreaterThan(CYCLES); // the load really ran
+    expect(tally.appointments).toBeGreaterThan(CYCLES);
   });
 });

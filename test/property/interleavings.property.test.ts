@@ -5,10 +5,11 @@ import { checkLog, describeViolations } from '../../projections/index.js';
 import type { Clock } from '../../src/clock.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createMemoryLog, createMemoryStore, type MemoryStore } from '../../src/eventlog/memory.js';
-import { type EventLog, readWholeLog } from '../../src/eventlog/port.js';
+import { readWholeLog } from '../../src/eventlog/port.js';
 import { OWNER } from '../support/engine-harness.js';
 import { anna, simulatedClock } from '../support/fixtures.js';
 import { sequentialIds } from '../support/ids.js';
+import { scheduled, settle } from '../support/scheduled-log.js';
 
 // (b) fc.scheduler decides the order in which every log read and write of two engine
 // "processes" on one log completes, and when the clock moves. Whatever the order: never
@@ -17,29 +18,6 @@ import { sequentialIds } from '../support/ids.js';
 
 const SLOTS = [4, 5].map((h) => slotIdFor('Anna', anna(h).startsAt));
 const customer = { name: 'Ada', phone: '0161 496 0000' };
-
-/**
- * The real memory log, with each call's start released by the scheduler. Every method is
- * listed, none spread: a write or a read that skipped the scheduler would hide interleavings.
- */
-const scheduled = (log: EventLog, s: fc.Scheduler): EventLog => {
-  const when = <T>(label: string, call: () => Promise<T>): Promise<T> =>
-    s.schedule(Promise.resolve(), label).then(call);
-  return {
-    kind: log.kind,
-    append: (...args) => when('append', () => log.append(...args)),
-    appendMany: (...args) => when('appendMany', () => log.appendMany(...args)),
-    readStream: (...args) => when('read', () => log.readStream(...args)),
-    ...(log.headRevision !== undefined && {
-      headRevision: (streamId: string) =>
-        when('head', () => (log.headRevision as (id: string) => Promise<number>)(streamId)),
-    }),
-    ...(log.foreignWriteMark !== undefined && { foreignWriteMark: log.foreignWriteMark.bind(log) }),
-    readAll: log.readAll.bind(log),
-    subscribe: log.subscribe.bind(log),
-    close: log.close.bind(log),
-  };
-};
 
 const twoProcesses = async (s: fc.Scheduler, holdSeconds = 180) => {
   const clock = simulatedClock();
@@ -82,16 +60,6 @@ const twoProcesses = async (s: fc.Scheduler, holdSeconds = 180) => {
     engines.push(engine);
   }
   return { clock, store, engines, log: setupLog };
-};
-
-const settle = async (s: fc.Scheduler, engines: Engine[]) => {
-  // Keep releasing scheduled work until nothing is queued anywhere.
-  for (let i = 0; i < 50; i += 1) {
-    await s.waitAll();
-    await new Promise((r) => setImmediate(r));
-    if (s.count() === 0 && engines.every((e) => e.mailboxDepth === 0)) return;
-  }
-  throw new Error('did not settle');
 };
 
 describe('concurrent commands under every interleaving (property b)', () => {

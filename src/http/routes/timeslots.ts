@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { isoTime, stylistSlug } from '../../../machines/index.js';
-import { holdIsLive, holdPressure, slotsBetween } from '../../../projections/index.js';
+import { DomainError, isoTime, type Service, stylistSlug } from '../../../machines/index.js';
+import { holdIsLive, holdPressure, runFrom, slotsBetween, startOptions } from '../../../projections/index.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { workFor } from '../proof-of-work.js';
@@ -17,7 +17,7 @@ import {
   TimeslotQuery,
 } from '../schemas.js';
 import { parseRange, startOfSalonDay } from '../time-range.js';
-import { bookingView, publicSlot, secondsLeft } from '../views.js';
+import { bookingView, holdView, publicSlot, secondsLeft } from '../views.js';
 
 // The seed's contract: list, reserve (409 when taken), book and cancel (400 without a live
 // hold of yours). The caller is the session; `user_id` in a body is ignored.
@@ -52,6 +52,14 @@ export const timeslotRoutes =
       const { held, bookable } = holdPressure(engine.models.availability, { stylist: slot.stylist, from, to }, now);
       const pending = Math.min(inFlight.get(day) ?? 0, bookable - held);
       return { work: workFor({ held: held + pending, bookable }, settings.holdPressurePercent), day };
+    };
+
+    /** A service clients can book, or 404 / 409 (retired). */
+    const bookableService = (serviceId: string): Service => {
+      const service = engine.models.services.byId.get(serviceId);
+      if (service === undefined) throw new DomainError('service_not_found', 'no such service');
+      if (!service.active) throw new DomainError('service_retired', 'this service is no longer offered');
+      return service;
     };
 
     app.get(
@@ -93,9 +101,14 @@ export const timeslotRoutes =
           summary: 'Timeslots: available upcoming ones by default',
           description:
             'Defaults to available slots from now for 31 days. Your own hold shows as `reserved` (yours) with its ' +
-            '`expires_at`; `include=all` also lists slots you cannot take, as `unavailable`.',
+            '`expires_at`; `include=all` also lists slots you cannot take, as `unavailable`. With `service`, the ' +
+            'start options instead: where the service fits on free contiguous slots of a stylist who offers it, ' +
+            'each with the appointment’s `end_time` and the `slot_ids` it covers.',
           querystring: TimeslotQuery,
-          response: { 200: Type.Array(Type.Ref('PublicSlot')), ...errorResponses(400, 503) },
+          response: {
+            200: Type.Array(Type.Union([Type.Ref('PublicSlot'), Type.Ref('StartOption')])),
+            ...errorResponses(400, 404, 409, 503),
+          },
         },
       },
       async (request) => {
@@ -106,6 +119,20 @@ export const timeslotRoutes =
           to,
           ...(request.query.stylist && { stylist: request.query.stylist }),
         };
+        if (request.query.service !== undefined) {
+          const service = bookableService(request.query.service);
+          return startOptions(engine.models.availability, query, service, now).map((run) => {
+            const [first] = run as [(typeof run)[number]];
+            return {
+              id: first.slotId,
+              start_time: isoTime(first.startsAt),
+              end_time: isoTime(run.at(-1)?.endsAt ?? first.endsAt),
+              stylist: first.stylist,
+              status: 'available' as const,
+              slot_ids: run.map((s) => s.slotId),
+            };
+          });
+        }
         const all = request.query.include === 'all';
         const views = slotsBetween(engine.models.availability, query).map((s) => publicSlot(s, request.clientId, now));
         return all ? views : views.filter((v) => v.status === 'available' || v.yours);
@@ -118,8 +145,12 @@ export const timeslotRoutes =
         config: limited,
         schema: {
           tags,
-          summary: 'Hold a timeslot for you alone (3 minutes by default)',
+          summary: 'Hold a timeslot for you alone (3 minutes by default), or with `service` a whole appointment',
           description:
+            'With `service` (an id from GET /api/services) this holds the run of contiguous slots from this one ' +
+            'that the service needs, all or none, under one hold and one deadline: 409 `slot_taken` if any of ' +
+            'them is not free, 409 `service_does_not_fit` for a gap, the end of the day or a stylist who does ' +
+            'not offer it. Book or release it with any of its slot ids. ' +
             'When much of the stylist’s day is held (HOLD_PRESSURE_PERCENT), a new hold needs a solved ' +
             'proof of work: the first try answers 428 `challenge_required` with an ALTCHA `challenge`; ' +
             'solve it and send the solution, base64 JSON, as `altcha`. A bad, expired or reused one: 403 ' +
@@ -133,12 +164,21 @@ export const timeslotRoutes =
       async (request) => {
         const { id } = request.params;
         const network = ctx.networkOf(request.ip);
+        const service = request.body.service === undefined ? undefined : bookableService(request.body.service);
+        // The run the service needs, as the read model shows it; the hold decides again on the slots.
+        const run =
+          service === undefined
+            ? undefined
+            : {
+                slotIds: runFrom(engine.models.availability, id, service).map((s) => s.slotId),
+                service: { id: service.serviceId, name: service.name, durationMinutes: service.durationMinutes },
+              };
         const { work, day } = priceOfHold(id, clock.now());
         if (day !== undefined) inFlight.set(day, (inFlight.get(day) ?? 0) + 1);
         let result: Awaited<ReturnType<typeof engine.reserve>>;
         try {
           if (work !== undefined) await ctx.proofOfWork.require(request.body.altcha, id, network, work);
-          result = await engine.reserve(id, request.clientId, { ...requestMeta(request), network });
+          result = await engine.reserve(id, request.clientId, { ...requestMeta(request), network }, run);
         } finally {
           if (day !== undefined) {
             const left = (inFlight.get(day) ?? 1) - 1;
@@ -150,13 +190,14 @@ export const timeslotRoutes =
         const hold = result.slot.hold;
         const expiresAt = hold?.expiresAt ?? now;
         const slot = engine.models.availability.slots.get(id);
-        if (slot === undefined) throw new Error(`slot ${id} missing from read model`);
-        request.log.info({ slotId: id, expiresAt }, 'timeslot reserved');
+        if (slot === undefined || hold === null) throw new Error(`slot ${id} or its hold missing from read model`);
+        request.log.info({ slotId: id, holdId: hold.holdId, expiresAt }, 'timeslot reserved');
         return {
           message: 'Timeslot reserved: complete your booking before it expires.',
           timeslot: publicSlot(slot, request.clientId, now),
           expires_at: isoTime(expiresAt),
           seconds_left: secondsLeft(expiresAt, now),
+          hold: holdView(slot, hold),
         };
       },
     );
