@@ -2,7 +2,17 @@ import { DateTime } from 'luxon';
 import type { Engine } from '../engine/engine.js';
 import { expandWeeklyTemplate, type WeeklyTemplate } from './weekly-template.js';
 
-// What a first start shows: three stylists, the next 14 days, ordinary salon hours.
+// What a first start shows: three stylists, the next 14 days, ordinary salon hours on a
+// 15-minute grid, and a menu whose services take one to six of those slots.
+
+/** The demo menu: who offers what, as a small salon would have it. */
+export const demoMenu = [
+  { name: 'Beard trim', durationMinutes: 15, stylists: ['Ben'], price: '£15' },
+  { name: 'Cut', durationMinutes: 30, price: '£35' },
+  { name: 'Cut & blow-dry', durationMinutes: 45, price: '£50' },
+  { name: 'Colour', durationMinutes: 90, stylists: ['Anna', 'Chloé'], price: 'from £85' },
+];
+
 export const demoTemplate = (now: number, zone: string): WeeklyTemplate => {
   const tomorrow = DateTime.fromMillis(now, { zone }).plus({ days: 1 });
   return {
@@ -13,7 +23,7 @@ export const demoTemplate = (now: number, zone: string): WeeklyTemplate => {
       fri: [['09:00', '17:00']],
       sat: [['09:00', '16:00']],
     },
-    slotMinutes: 60,
+    slotMinutes: 15,
     stylists: ['Anna', 'Ben', 'Chloé'],
     from: tomorrow.toISODate() ?? '',
     to: tomorrow.plus({ days: 13 }).toISODate() ?? '',
@@ -21,8 +31,17 @@ export const demoTemplate = (now: number, zone: string): WeeklyTemplate => {
   };
 };
 
-/** Opens the demo schedule; returns how many slots it opened. */
+/** Defines the demo menu's services that are not on the menu yet (by name). */
+const defineDemoMenu = async (engine: Engine): Promise<void> => {
+  const names = new Set([...engine.models.services.byId.values()].map((s) => s.name));
+  for (const service of demoMenu) {
+    if (!names.has(service.name)) await engine.catalogue.define(service);
+  }
+};
+
+/** Opens the demo schedule and menu; returns how many slots it opened. */
 export const openDemoSchedule = async (engine: Engine, now: number, zone: string): Promise<number> => {
+  await defineDemoMenu(engine);
   const specs = expandWeeklyTemplate(demoTemplate(now, zone));
   // Concurrent opens land in the same SQLite transactions (group commit).
   const outcomes = await engine.openMany(specs, { actor: { kind: 'owner' } });
