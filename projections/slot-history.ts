@@ -12,12 +12,24 @@ export type HistoryEntry = {
   at: string;
   who: Actor;
   requestId?: string;
+  /** The hold or booking the event belongs to (its id, the same on every slot of an appointment). */
+  appointment?: string;
   data: unknown;
+};
+
+/** The hold id or booking reference an event names, if any. */
+const appointmentIdOf = (data: unknown): string | undefined => {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { bookingId, holdId } = data as { bookingId?: unknown; holdId?: unknown };
+  // A booking names the hold it came from too: the booking is what it belongs to from then on.
+  if (typeof bookingId === 'string') return bookingId;
+  return typeof holdId === 'string' ? holdId : undefined;
 };
 
 export const slotHistory = (stream: readonly RecordedEvent[]): HistoryEntry[] =>
   stream.map((event) => {
     const meta = metadataOf(event);
+    const appointment = appointmentIdOf(event.data);
     return {
       revision: event.revision,
       ...(event.position > 0 && { position: event.position }),
@@ -25,6 +37,7 @@ export const slotHistory = (stream: readonly RecordedEvent[]): HistoryEntry[] =>
       at: event.recordedAt,
       who: meta.actor,
       ...(meta.requestId !== undefined && { requestId: meta.requestId }),
+      ...(appointment !== undefined && { appointment }),
       data: event.data,
     };
   });

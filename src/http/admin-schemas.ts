@@ -110,6 +110,9 @@ export const HistoryReply = Type.Object({
         reason: Type.Optional(Type.String()),
       }),
       request_id: Type.Optional(Type.String()),
+      appointment: Type.Optional(
+        Type.String({ description: 'the hold id or booking reference the event belongs to (one per appointment)' }),
+      ),
       data: Type.Unknown(),
     }),
   ),
