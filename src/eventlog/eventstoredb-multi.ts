@@ -39,7 +39,8 @@ export class ServerTooOldError extends Error {
 }
 
 const UNIMPLEMENTED = 12; // gRPC status: the server has no such method
-const INVALID_ARGUMENT = 3;
+/** gRPC statuses that mean the request never got an answer: CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE. */
+const NOT_REACHED = new Set([1, 4, 14]);
 
 const streamStateOf = (expected: ExpectedRevision): AppendStreamState =>
   expected === 'any' ? ANY : expected === 'no_stream' ? NO_STREAM : BigInt(expected);
@@ -148,8 +149,12 @@ export const checkMultiStreamAppend = async (client: KurrentDBClient, options: C
     } catch (error) {
       const missing = missingFeature(error);
       if (missing !== undefined) throw new ServerTooOldError(missing);
-      // The method itself refusing the empty session shows it is there.
-      if ((error as { code?: unknown } | null)?.code === INVALID_ARGUMENT) return;
+      // Any answer of the method itself (the empty session refused: INVALID_ARGUMENT) shows it
+      // is there; only not reaching the server (or no status at all) is tried again.
+      const { code, type } = (error ?? {}) as { code?: unknown; type?: unknown };
+      const unreached =
+        typeof code !== 'number' || NOT_REACHED.has(code) || type === 'unavailable' || type === 'deadline-exceeded';
+      if (!unreached) return;
       options.onUnreachable?.();
       if (attempt === 1 || attempt % 10 === 0) {
         options.logger?.warn({ err: error, attempt }, 'KurrentDB not reachable yet; checking it again');
