@@ -8,7 +8,10 @@ import { createEngine } from '../src/engine/engine.js';
 import { createMemoryLog } from '../src/eventlog/memory.js';
 import type { EventLog } from '../src/eventlog/port.js';
 import { createSqliteLog } from '../src/eventlog/sqlite.js';
-import { type PlannedSlot, planSlots, storyOf } from './lib/history.js';
+import { type PlannedSlot, planSlots, SLOT_MINUTES, storyOf } from './lib/history.js';
+
+const SLOT_MS = SLOT_MINUTES * 60_000;
+
 import { round } from './lib/stats.js';
 
 // Commands through the actors with no HTTP in the way: `concurrency` clients each take
@@ -21,6 +24,8 @@ export type EngineFigures = {
   concurrency: number;
   sqlite: { commandsPerSecond: number };
   memory: { commandsPerSecond: number };
+  /** A service flow: hold a 4-slot appointment, book it (two commands, each one write across 4 streams). */
+  appointments?: { slotsPerAppointment: number; sqlite: { commandsPerSecond: number; slotsPerSecond: number } };
   rawSqliteInserts: { rowsPerSecond: number; batch: number };
 };
 
@@ -57,6 +62,54 @@ const commandsPerSecond = async (log: EventLog, slots: readonly PlannedSlot[], c
   await engine.stop();
   await log.close();
   return { commandsPerSecond: round((slots.length * 2) / seconds) };
+};
+
+/**
+ * The same, for appointments of `size` contiguous slots (a 60-minute colour on a 15-minute
+ * grid): reserve the run with a service, book it from its last slot.
+ */
+const appointmentCommandsPerSecond = async (
+  log: EventLog,
+  slots: readonly PlannedSlot[],
+  concurrency: number,
+  size: number,
+) => {
+  await seed(log, slots, Date.now() - 3_600_000);
+  const engine = createEngine({ log, clock: systemClock, holdSeconds: 180, maxHoldsPerClient: 100 });
+  await engine.start();
+  const runs = contiguousRuns(slots, size);
+  const service = { id: 'bench-colour', name: 'Bench colour', durationMinutes: (size * SLOT_MS) / 60_000 };
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let run = runs[next++]; run !== undefined; run = runs[next++]) {
+        const client = `bench-${worker}-${next}`;
+        const [first] = run;
+        await engine.reserve(first ?? '', client, {}, { slotIds: run, service });
+        await engine.book(run.at(-1) ?? '', client, CUSTOMER);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1_000;
+  await engine.stop();
+  await log.close();
+  return {
+    commandsPerSecond: round((runs.length * 2) / seconds),
+    slotsPerSecond: round((runs.length * size * 2) / seconds),
+  };
+};
+
+/** Runs of `size` contiguous slots of one stylist, from planSlots' layout (stylist-major columns). */
+const contiguousRuns = (slots: readonly PlannedSlot[], size: number): string[][] => {
+  const byStylist = new Map<string, PlannedSlot[]>();
+  for (const slot of slots) byStylist.set(slot.stylist, [...(byStylist.get(slot.stylist) ?? []), slot]);
+  const runs: string[][] = [];
+  for (const own of byStylist.values()) {
+    own.sort((a, b) => a.startsAt - b.startsAt);
+    for (let i = 0; i + size <= own.length; i += size) runs.push(own.slice(i, i + size).map((s) => s.slotId));
+  }
+  return runs;
 };
 
 const rawInserts = async (file: string, rows: number, batch: number) => {
@@ -97,7 +150,24 @@ export const benchEngine = async (options: { slots: number; concurrency: number 
     );
     const memory = await commandsPerSecond(createMemoryLog(), slots, options.concurrency);
     const raw = await rawInserts(join(dir, 'raw.db'), options.slots * 2, options.concurrency);
-    return { commands: options.slots * 2, concurrency: options.concurrency, sqlite, memory, rawSqliteInserts: raw };
+    const size = 4;
+    const appointments = {
+      slotsPerAppointment: size,
+      sqlite: await appointmentCommandsPerSecond(
+        createSqliteLog({ path: join(dir, 'appointments.db') }),
+        slots,
+        options.concurrency,
+        size,
+      ),
+    };
+    return {
+      commands: options.slots * 2,
+      concurrency: options.concurrency,
+      sqlite,
+      memory,
+      appointments,
+      rawSqliteInserts: raw,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

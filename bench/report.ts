@@ -140,6 +140,11 @@ export const reportLines = (results: Results): string[] => {
       '|---|---|',
       `| SQLite (durable, group commit) | ${engine.sqlite.commandsPerSecond} |`,
       `| memory | ${engine.memory.commandsPerSecond} |`,
+      ...(engine.appointments === undefined
+        ? []
+        : [
+            `| SQLite, appointments of ${engine.appointments.slotsPerAppointment} slots (hold the run, book it: one write across ${engine.appointments.slotsPerAppointment} streams each) | ${engine.appointments.sqlite.commandsPerSecond} (${engine.appointments.sqlite.slotsPerSecond} slot changes/s) |`,
+          ]),
       `| ceiling: raw better-sqlite3 inserts, batches of ${engine.rawSqliteInserts.batch} | ${engine.rawSqliteInserts.rowsPerSecond} rows/s (engine on SQLite = ${ratio(engine.sqlite.commandsPerSecond, engine.rawSqliteInserts.rowsPerSecond)}×) |`,
       '',
     );

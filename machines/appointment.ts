@@ -36,6 +36,10 @@ type Geometry = { slotId: string; stylist: string; startsAt: number; endsAt: num
 
 const doesNotFit = (why: string): DomainError => new DomainError('service_does_not_fit', why);
 
+/** The slots of one appointment disagree: a view behind the log, or a log that needs the salon. */
+const notWhole = (): DomainError =>
+  new DomainError('appointment_not_whole', 'this appointment is changing right now; try again');
+
 /** At most this many slots in one appointment (a 12-hour service on a 5-minute grid). */
 export const MAX_RUN_SLOTS = 144;
 
@@ -169,8 +173,9 @@ const claimRun = (
   }
   const siblingStates = statesOf(states, [...siblings.keys()]);
   [...siblings].forEach(([id, holdId], i) => {
-    const events = decide(siblingStates[i] as SlotState, { type: 'expire', holdId }, ctx);
-    if (events.length > 0) decisions.set(id, events);
+    const state = siblingStates[i] as SlotState;
+    if (state.hold?.holdId !== holdId) throw notWhole(); // a view behind the log, as above
+    decisions.set(id, decide(state, { type: 'expire', holdId }, ctx));
   });
   return decisions;
 };
@@ -241,9 +246,7 @@ export const decideReschedule = (
   }
   const fromIds = slotsCoveredWith(target, command.slotId);
   const from = statesOf(states, fromIds);
-  if (from.some((s) => s.status !== 'booked' || s.booking?.bookingId !== booking.bookingId)) {
-    throw new DomainError('not_booked', 'this booking is not whole: ask the salon');
-  }
+  if (from.some((s) => s.status !== 'booked' || s.booking?.bookingId !== booking.bookingId)) throw notWhole();
   const before = appointmentFor(from, fromIds, undefined);
   const service = appointmentOf(target)?.service;
   const durationMs = service === undefined ? before.endsAt - before.startsAt : service.durationMinutes * 60_000;
@@ -333,7 +336,13 @@ export const decideForAppointment = (
   covered.forEach((id, i) => {
     const state = all[i] as SlotState;
     if (id === slotId) decisions.set(id, own);
-    else if (sibling !== undefined && sameAppointment(state, target)) decisions.set(id, decide(state, sibling, ctx));
+    else if (sibling !== undefined) {
+      // A sibling that does not show the appointment is a view behind the log (another
+      // process wrote): acting on the rest would leave part of it. Refuse; the engine
+      // checks its views against the log and decides again.
+      if (!sameAppointment(state, target)) throw notWhole();
+      decisions.set(id, decide(state, sibling, ctx));
+    }
   });
   return decisions;
 };

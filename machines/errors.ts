@@ -23,7 +23,8 @@ export type DomainErrorCode =
   | 'service_exists'
   | 'service_not_found'
   | 'service_retired'
-  | 'service_does_not_fit';
+  | 'service_does_not_fit'
+  | 'appointment_not_whole';
 
 /**
  * An error that is an answer, not a bug ("slot taken", "no hold", an HTTP 4xx): nobody reads

@@ -15,7 +15,7 @@ import { createSqliteLog } from '../../src/eventlog/sqlite.js';
 export type PlannedSlot = { slotId: string; stylist: string; startsAt: number; endsAt: number };
 
 const MINUTE = 60_000;
-const SLOT_MINUTES = 30;
+export const SLOT_MINUTES = 30;
 
 /** `count` half-hour slots from `from`, round the clock, across `stylists` chairs. */
 export const planSlots = (count: number, from: number, stylists = 50): PlannedSlot[] => {

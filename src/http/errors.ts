@@ -32,6 +32,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   service_not_found: 404,
   service_retired: 409,
   service_does_not_fit: 409,
+  appointment_not_whole: 409,
 };
 
 // Not the client's fault and worth retrying shortly.

@@ -51,7 +51,7 @@ const twoProcesses = async (s: fc.Scheduler, holdSeconds = 180) => {
       clock: clock as Clock,
       holdSeconds,
       maxHoldsPerClient: 2,
-      ids: sequentialIds(),
+      ids: sequentialIds(`p${i}`), // two processes never draw the same id (real ids are random)
       mailboxCapacity: 1_000,
     });
     const started = engine.start();
