@@ -84,7 +84,9 @@ describe('a run of slots for a service', () => {
 
   it('reads runs and start options off the read model, for stylists who offer the service', () => {
     const model = createAvailability();
-    [0, 1, 2, 4, 5].forEach((n) => applyToAvailability(model, ID(n), opened(n), 0));
+    [0, 1, 2, 4, 5].forEach((n) => {
+      applyToAvailability(model, ID(n), opened(n), 0);
+    });
     applyToAvailability(model, ID(0, 'Ben'), opened(0, 'Ben', 45 * MINUTE), 0);
     const service = {
       serviceId: 'colour',
