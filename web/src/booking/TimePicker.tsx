@@ -63,6 +63,7 @@ export const TimePicker = ({
               type="button"
               className="chip"
               aria-pressed={key === chosenDay}
+              data-day={key}
               onClick={() => setDay(key)}
             >
               {dayLabel(key, zone)}
@@ -114,6 +115,7 @@ const OptionButton = ({
       className="slot"
       data-status="available"
       data-slot-id={option.id}
+      data-slot-ids={option.slot_ids.join(' ')}
       data-stylist={option.stylist}
       disabled={disabled}
       aria-label={`${start} to ${end} with ${option.stylist}`}
