@@ -219,11 +219,11 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await form.getByLabel('Anna').check();
     await form.getByRole('button', { name: 'Add service' }).click();
     const fringe = owner.locator('.menu li[data-service-id="fringe-trim"]');
-    await expect.poll(async () => fringe.textContent()).toContain('15 min · £10 · Anna');
+    await expect.poll(async () => fringe.locator('.sub').textContent()).toBe('15 min · £10 · Anna');
     await owner.getByRole('button', { name: 'Change Fringe trim' }).click();
     await fringe.getByLabel(/^Price/).fill('£12');
     await fringe.getByRole('button', { name: 'Save changes' }).click();
-    await expect.poll(async () => fringe.textContent()).toContain('15 min · £12 · Anna');
+    await expect.poll(async () => fringe.locator('.sub').textContent()).toBe('15 min · £12 · Anna');
     await form.getByLabel('Name').fill('fringe TRIM');
     await form.getByRole('button', { name: 'Add service' }).click();
     await owner.getByText('There is already a service called “fringe TRIM”.').waitFor();
@@ -245,6 +245,7 @@ describe.skipIf(missing)('booking in a real browser', () => {
     await owner.screenshot({ path: screenshotPath('owner-services-phone'), fullPage: true });
     expect(await owner.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await owner.getByRole('tab', { name: 'Day' }).click();
+    await owner.locator(`.card[data-slot-id="${id}"]`).waitFor();
     await owner.screenshot({ path: screenshotPath('owner-phone') });
 
     // The server dies and comes back on the same port: the page reconnects and resyncs.

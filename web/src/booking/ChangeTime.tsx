@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { type ApiFailure, api, type Booking, type Salon, type Service, type StartOption } from '../shared/api.ts';
-import { longTimeRange } from '../shared/time.ts';
+import { dayOf, longTimeRange } from '../shared/time.ts';
 import { TimePicker } from './TimePicker.tsx';
 import { useServices } from './useServices.ts';
 import { useSlots } from './useSlots.ts';
@@ -141,6 +141,7 @@ export const ChangeTime = ({
           status={status}
           busy={busy}
           initialStylist={booking.stylist}
+          initialDay={dayOf(booking.start_time, zone)}
           onPick={setChosen}
         />
       )}

@@ -15,6 +15,7 @@ export const TimePicker = ({
   status,
   busy,
   initialStylist = 'any',
+  initialDay,
   onPick,
 }: {
   service: Service;
@@ -23,10 +24,12 @@ export const TimePicker = ({
   status: LiveStatus;
   busy: boolean;
   initialStylist?: string;
+  /** The day to show first (otherwise the first with a start time). */
+  initialDay?: string;
   onPick: (option: StartOption) => void;
 }) => {
   const [picked, setStylist] = useState(initialStylist);
-  const [day, setDay] = useState<string>();
+  const [day, setDay] = useState(initialDay);
   const timesId = useId();
   // A stylist chosen for another service who does not offer this one: anyone, then.
   const stylist = service.stylists.includes(picked) ? picked : 'any';

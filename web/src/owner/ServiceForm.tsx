@@ -27,7 +27,8 @@ export const ServiceForm = ({
   const [minutes, setMinutes] = useState(service?.duration_minutes ?? 30);
   const [price, setPrice] = useState(service?.price ?? '');
   const [everyone, setEveryone] = useState(service === undefined || sameSet(service.stylists, salon.stylists));
-  const [stylists, setStylists] = useState<string[]>(service?.stylists ?? salon.stylists);
+  // A new service offered by some stylists only starts with none ticked: the owner picks.
+  const [stylists, setStylists] = useState<string[]>(service?.stylists ?? []);
   const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
   // Stylists ticked for this service but without upcoming slots are still listed.
