@@ -98,23 +98,12 @@ const alreadyHeldBy = (
   );
 };
 
-/**
- * Holds a run for one client under one hold id and one deadline: every slot or none. A run
- * the client already holds comes back unchanged (holds are not renewable). A lapsed hold on
- * any slot of the run is expired first, on every slot of *its* appointment, so no hold is
- * ever left covering only part of its slots.
- */
-export const decideReserveRun = (
-  states: ReadonlyMap<string, SlotState>,
-  command: ReserveRun,
-  ctx: DecideContext,
-): Decisions => {
-  const run = statesOf(states, command.slotIds);
-  const decisions: Decisions = new Map();
-  const [first] = run;
-  if (first?.slot == null) throw new DomainError('slot_not_found', 'no such timeslot');
-  if (alreadyHeldBy(run, command.slotIds, command.clientId, ctx.now)) return decisions;
-
+/** The run's shape, checked on the slots' own state: contiguous, one stylist, the service's length. */
+const appointmentFor = (
+  run: readonly SlotState[],
+  slotIds: readonly string[],
+  durationMs: number | undefined,
+): { startsAt: number; endsAt: number; appointment: Appointment } => {
   const geometry = run.map((s) => s.slot);
   geometry.forEach((slot, i) => {
     const before = geometry[i - 1];
@@ -123,34 +112,39 @@ export const decideReserveRun = (
       throw doesNotFit('the timeslots of an appointment must follow each other, with one stylist');
     }
   });
-  const last = geometry.at(-1) ?? first.slot;
-  if (command.service !== undefined) {
-    const need = command.service.durationMinutes * 60_000;
-    const lastLength = last.endsAt - last.startsAt;
-    if (last.endsAt - first.slot.startsAt < need || last.endsAt - first.slot.startsAt - lastLength >= need) {
-      throw doesNotFit('these timeslots do not match the service’s length');
-    }
+  const first = geometry[0];
+  const last = geometry.at(-1);
+  if (first == null || last == null) throw new DomainError('slot_not_found', 'no such timeslot');
+  const length = last.endsAt - first.startsAt;
+  if (durationMs !== undefined && (length < durationMs || length - (last.endsAt - last.startsAt) >= durationMs)) {
+    throw doesNotFit('these timeslots do not match the service’s length');
   }
-  const appointment: Appointment | undefined =
-    run.length > 1 || command.service !== undefined
-      ? {
-          slotIds: [...command.slotIds],
-          startTime: isoTime(first.slot.startsAt),
-          endTime: isoTime(last.endsAt),
-          ...(command.service !== undefined && { service: command.service }),
-        }
-      : undefined;
-
-  const slotCommand: SlotCommand = {
-    type: 'reserve',
-    clientId: command.clientId,
-    holdId: command.holdId,
-    ...(command.network !== undefined && { network: command.network }),
+  return {
+    startsAt: first.startsAt,
+    endsAt: last.endsAt,
+    appointment: { slotIds: [...slotIds], startTime: isoTime(first.startsAt), endTime: isoTime(last.endsAt) },
   };
+};
+
+/**
+ * Claims every slot of a run as free for `who`, the way a hold would (decide's reserve rules,
+ * cool-down included unless the context turns it off): per slot, an expiry of a lapsed hold
+ * if there is one, then the TimeslotReserved a hold would write. One refusal refuses all.
+ * A lapsed hold ended here may cover slots outside the run: they end with it, in the same
+ * decisions, so no hold is ever left covering part of its slots.
+ */
+const claimRun = (
+  states: ReadonlyMap<string, SlotState>,
+  slotIds: readonly string[],
+  who: SlotCommand & { type: 'reserve' },
+  ctx: DecideContext,
+): Decisions => {
+  const run = statesOf(states, slotIds);
+  const decisions: Decisions = new Map();
   run.forEach((state, i) => {
     let events: TimeslotEvent[];
     try {
-      events = decide(state, slotCommand, ctx);
+      events = decide(state, who, ctx);
     } catch (error) {
       // Past the first slot, "closed" or "started" is just "not free" for this appointment.
       if (i > 0 && isDomainError(error) && (error.code === 'slot_closed' || error.code === 'slot_in_past')) {
@@ -162,16 +156,10 @@ export const decideReserveRun = (
       // The client's own live hold on part of the run, under another appointment.
       throw new DomainError('slot_taken', 'you already hold part of this time: release it first');
     }
-    decisions.set(
-      command.slotIds[i] as string,
-      appointment === undefined
-        ? events
-        : events.map((e) => (e.type === 'TimeslotReserved' ? { ...e, data: { ...e.data, appointment } } : e)),
-    );
+    decisions.set(slotIds[i] as string, events);
   });
 
-  // A lapsed hold this run ends may cover slots outside the run: they end with it.
-  const inRun = new Set(command.slotIds);
+  const inRun = new Set(slotIds);
   const siblings = new Map<string, string>(); // slotId → holdId to expire
   for (const state of run) {
     const lapsed = state.status === 'reserved' ? state.hold : null;
@@ -184,6 +172,123 @@ export const decideReserveRun = (
     const events = decide(siblingStates[i] as SlotState, { type: 'expire', holdId }, ctx);
     if (events.length > 0) decisions.set(id, events);
   });
+  return decisions;
+};
+
+/** The claimed run's TimeslotReserved facts, each replaced by `fact`. */
+const replaceReserved = (decisions: Decisions, fact: (reserved: TimeslotEvent) => TimeslotEvent): Decisions =>
+  new Map([...decisions].map(([id, events]) => [id, events.map((e) => (e.type === 'TimeslotReserved' ? fact(e) : e))]));
+
+/**
+ * Holds a run for one client under one hold id and one deadline: every slot or none. A run
+ * the client already holds comes back unchanged (holds are not renewable).
+ */
+export const decideReserveRun = (
+  states: ReadonlyMap<string, SlotState>,
+  command: ReserveRun,
+  ctx: DecideContext,
+): Decisions => {
+  const run = statesOf(states, command.slotIds);
+  if (run[0]?.slot == null) throw new DomainError('slot_not_found', 'no such timeslot');
+  if (alreadyHeldBy(run, command.slotIds, command.clientId, ctx.now)) return new Map();
+  const { appointment } = appointmentFor(
+    run,
+    command.slotIds,
+    command.service && command.service.durationMinutes * 60_000,
+  );
+  const claimed = claimRun(
+    states,
+    command.slotIds,
+    {
+      type: 'reserve',
+      clientId: command.clientId,
+      holdId: command.holdId,
+      ...(command.network !== undefined && { network: command.network }),
+    },
+    ctx,
+  );
+  // A plain one-slot hold (the seed's) names no appointment.
+  if (run.length === 1 && command.service === undefined) return claimed;
+  const named = { ...appointment, ...(command.service !== undefined && { service: command.service }) };
+  return replaceReserved(claimed, (e) => ({ ...e, data: { ...e.data, appointment: named } }) as TimeslotEvent);
+};
+
+export type Reschedule = {
+  bookingId: string;
+  by: 'client' | 'owner';
+  /** Any slot of the booking now (its first, as the read model shows it). */
+  slotId: string;
+  /** The new run, in time order. */
+  to: readonly string[];
+};
+
+/**
+ * Moves a booking to another run of slots in one decision: its old slots are freed and the
+ * new ones booked (same reference, customer and service), or nothing changes. The new run
+ * must be free as it would be for a hold (no cool-down: the booking is not a new hold) and
+ * have the service's length (the booking's own length, without a service). Slots in both
+ * runs are moved out and in again, so each slot's history says what happened.
+ */
+export const decideReschedule = (
+  states: ReadonlyMap<string, SlotState>,
+  command: Reschedule,
+  ctx: DecideContext,
+): Decisions => {
+  const [target] = statesOf(states, [command.slotId]) as [SlotState];
+  const booking = target.status === 'booked' ? target.booking : null;
+  if (booking === null || booking.bookingId !== command.bookingId) {
+    throw new DomainError('not_booked', 'there is no such booking on this timeslot');
+  }
+  const fromIds = slotsCoveredWith(target, command.slotId);
+  const from = statesOf(states, fromIds);
+  if (from.some((s) => s.status !== 'booked' || s.booking?.bookingId !== booking.bookingId)) {
+    throw new DomainError('not_booked', 'this booking is not whole: ask the salon');
+  }
+  const before = appointmentFor(from, fromIds, undefined);
+  const service = appointmentOf(target)?.service;
+  const durationMs = service === undefined ? before.endsAt - before.startsAt : service.durationMinutes * 60_000;
+  const toRun = statesOf(states, command.to);
+  if (toRun[0]?.slot == null) throw new DomainError('slot_not_found', 'no such timeslot');
+  const after = appointmentFor(toRun, command.to, durationMs);
+  if (fromIds.length === command.to.length && fromIds.every((id, i) => id === command.to[i])) return new Map();
+
+  const movedAt = isoTime(ctx.now);
+  const fromAppointment = appointmentOf(target) ?? before.appointment;
+  const to: Appointment = { ...after.appointment, ...(service !== undefined && { service }) };
+  const out: TimeslotEvent = {
+    type: 'BookingMovedOut',
+    data: { bookingId: booking.bookingId, movedAt, by: command.by, to },
+  };
+  const moveIn: TimeslotEvent = {
+    type: 'BookingMovedIn',
+    data: {
+      bookingId: booking.bookingId,
+      holdId: booking.holdId,
+      clientId: booking.clientId,
+      customer: booking.customer,
+      bookedAt: isoTime(booking.bookedAt),
+      movedAt,
+      by: command.by,
+      from: fromAppointment,
+      appointment: to,
+    },
+  };
+  // Slots the booking keeps are free for the claim once it has moved out of them.
+  const vacated = new Map(states);
+  for (const id of fromIds) {
+    const state = states.get(id) as SlotState;
+    vacated.set(id, { ...state, status: 'available', booking: null });
+  }
+  const claimed = claimRun(
+    vacated,
+    command.to,
+    { type: 'reserve', clientId: booking.clientId, holdId: booking.holdId },
+    { ...ctx, cooldownMs: 0 },
+  );
+  const decisions: Decisions = new Map(fromIds.map((id) => [id, [out]]));
+  for (const [id, events] of replaceReserved(claimed, () => moveIn)) {
+    decisions.set(id, [...(decisions.get(id) ?? []), ...events]);
+  }
   return decisions;
 };
 

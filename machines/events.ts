@@ -64,6 +64,29 @@ export type BookingCancelled = {
   type: 'BookingCancelled';
   data: { bookingId: string; cancelledAt: string; by: 'client' | 'owner'; reason?: string };
 };
+/**
+ * A booking moved to another time (a reschedule): written on each of its old slots, in the
+ * same append as BookingMovedIn on each new one, so the booking is never on both or neither.
+ */
+export type BookingMovedOut = {
+  type: 'BookingMovedOut';
+  data: { bookingId: string; movedAt: string; by: 'client' | 'owner'; to: Appointment };
+};
+/** The booking, moved here from `from`: same reference, customer and service. */
+export type BookingMovedIn = {
+  type: 'BookingMovedIn';
+  data: {
+    bookingId: string;
+    holdId: string;
+    clientId: string;
+    customer: Customer;
+    bookedAt: string;
+    movedAt: string;
+    by: 'client' | 'owner';
+    from: Appointment;
+    appointment: Appointment;
+  };
+};
 export type TimeslotClosed = {
   type: 'TimeslotClosed';
   data: { closedAt: string; reason?: string };
@@ -80,6 +103,8 @@ export type TimeslotEvent =
   | ReservationExpired
   | TimeslotBooked
   | BookingCancelled
+  | BookingMovedOut
+  | BookingMovedIn
   | TimeslotClosed
   | TimeslotReopened;
 
@@ -92,6 +117,8 @@ export const timeslotEventTypes: readonly TimeslotEventType[] = [
   'ReservationExpired',
   'TimeslotBooked',
   'BookingCancelled',
+  'BookingMovedOut',
+  'BookingMovedIn',
   'TimeslotClosed',
   'TimeslotReopened',
 ];

@@ -88,6 +88,19 @@ export const timeslotMachine = setup({
     },
     available: {
       on: {
+        BookingMovedIn: {
+          target: 'booked',
+          actions: assign({
+            booking: ({ event }) => ({
+              bookingId: event.data.bookingId,
+              holdId: event.data.holdId,
+              clientId: event.data.clientId,
+              customer: event.data.customer,
+              bookedAt: ms(event.data.bookedAt),
+              appointment: event.data.appointment,
+            }),
+          }),
+        },
         TimeslotReserved: {
           target: 'reserved',
           actions: assign({
@@ -147,6 +160,7 @@ export const timeslotMachine = setup({
           target: 'available',
           actions: ['rememberEnded', 'clearBooking'],
         },
+        BookingMovedOut: { guard: 'isCurrentBooking', target: 'available', actions: 'clearBooking' },
       },
     },
     closed: {

@@ -20,9 +20,13 @@ export type BookingRecord = {
   customer: Customer;
   bookedAt: number;
   status: 'confirmed' | 'cancelled';
+  /** How many times it was moved to another time (the calendar invite's SEQUENCE counts them). */
+  moves: number;
   cancelledAt?: number;
   cancelledBy?: 'client' | 'owner';
   cancelReason?: string;
+  /** When it was last moved. */
+  movedAt?: number;
 };
 
 export type Bookings = {
@@ -64,8 +68,29 @@ export const applyToBookings = (model: Bookings, slotId: string, event: Timeslot
         customer,
         bookedAt: Date.parse(bookedAt),
         status: 'confirmed',
+        moves: 0,
       });
       addToDayIndex(model.byDay, slot.startsAt, bookingId);
+      return;
+    }
+    case 'BookingMovedIn': {
+      // On each new slot, in one commit: the first one moves the record, the rest find it moved.
+      const booking = model.byId.get(event.data.bookingId);
+      const { appointment, movedAt } = event.data;
+      const first = model.slotInfo.get(appointment.slotIds[0] ?? slotId);
+      if (booking === undefined || first === undefined || booking.slotId === appointment.slotIds[0]) return;
+      const startsAt = Date.parse(appointment.startTime);
+      model.byId.set(booking.bookingId, {
+        ...booking,
+        slotId: appointment.slotIds[0] ?? slotId,
+        slotIds: appointment.slotIds,
+        stylist: first.stylist,
+        startsAt,
+        endsAt: Date.parse(appointment.endTime),
+        moves: booking.moves + 1,
+        movedAt: Date.parse(movedAt),
+      });
+      if (startsAt !== booking.startsAt) addToDayIndex(model.byDay, startsAt, booking.bookingId);
       return;
     }
     case 'BookingCancelled': {

@@ -44,22 +44,33 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
     { slotIds: readonly string[]; slotId: string; revision: number; type: string }
   >();
   let touched = new Set<string>();
-  const coverage = (id: string, slotIds: readonly string[]): number =>
-    slotIds.filter((sid) => {
-      const s = slots.get(sid);
-      return s?.hold?.holdId === id || s?.bookingId === id;
-    }).length;
+  /** Hold id or booking reference → the slots that have it right now. */
+  const holders = new Map<string, Set<string>>();
+  const take = (id: string, slotId: string): void => {
+    holders.set(id, (holders.get(id) ?? new Set()).add(slotId));
+    touched.add(id);
+  };
+  const release = (id: string | undefined, slotId: string): void => {
+    if (id === undefined) return;
+    holders.get(id)?.delete(slotId);
+    if (holders.get(id)?.size === 0) holders.delete(id);
+    touched.add(id);
+  };
   const checkCommit = (): void => {
     for (const id of touched) {
+      const held = holders.get(id);
+      if (held === undefined) continue; // ended everywhere: whole
       const named = appointments.get(id);
-      if (named === undefined) continue;
-      const covered = coverage(id, named.slotIds);
-      if (covered > 0 && covered < named.slotIds.length) {
+      const whole =
+        named === undefined
+          ? held.size === 1
+          : held.size === named.slotIds.length && named.slotIds.every((s) => held.has(s));
+      if (!whole) {
         violations.push({
-          slotId: named.slotId,
-          revision: named.revision,
-          type: named.type,
-          problem: `${id} covers ${covered} of its ${named.slotIds.length} slots after a commit: part of an appointment`,
+          slotId: named?.slotId ?? [...held][0] ?? '',
+          revision: named?.revision ?? -1,
+          type: named?.type ?? 'TimeslotReserved',
+          problem: `${id} is on ${held.size} slot(s) (${[...held].join(', ')}) after a commit, but names ${named?.slotIds.length ?? 1}: part of an appointment`,
         });
       }
     }
@@ -100,7 +111,7 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
       return;
     }
     const nameAppointment = (id: string, slotIds: readonly string[] | undefined): void => {
-      touched.add(id);
+      take(id, slotId);
       if (slotIds === undefined) return;
       if (!slotIds.includes(slotId)) report(`names appointment ${id} of slots ${slotIds.join(', ')}, not this one`);
       appointments.set(id, { slotIds, slotId, revision: event.revision, type: domain.type });
@@ -111,6 +122,7 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
       return false;
     };
     const endHold = (holdId: string): void => {
+      release(slot.hold?.holdId, slotId);
       if (slot.hold?.holdId !== holdId)
         report(`ends hold ${holdId}, but the live hold is ${slot.hold?.holdId ?? 'none'}`);
       delete slot.hold;
@@ -130,7 +142,6 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
       case 'ReservationCancelled':
         need('reserved');
         endHold(domain.data.holdId);
-        touched.add(domain.data.holdId);
         slot.status = 'available';
         break;
       case 'ReservationExpired':
@@ -138,7 +149,6 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
           report(`expired at ${domain.data.expiredAt}, before the hold's deadline`);
         }
         endHold(domain.data.holdId);
-        touched.add(domain.data.holdId);
         slot.status = 'available';
         break;
       case 'TimeslotBooked':
@@ -146,7 +156,6 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
           report(`booked at ${domain.data.bookedAt}, after the hold's deadline`);
         }
         endHold(domain.data.holdId);
-        touched.add(domain.data.holdId);
         slot.status = 'booked';
         slot.bookingId = domain.data.bookingId;
         nameAppointment(domain.data.bookingId, domain.data.appointment?.slotIds);
@@ -155,9 +164,23 @@ export const checkLog = (events: readonly RecordedEvent[], now: number): LogRepo
         if (need('booked') && slot.bookingId !== domain.data.bookingId) {
           report(`cancels booking ${domain.data.bookingId}, but the booking is ${slot.bookingId}`);
         }
+        release(slot.bookingId, slotId);
         delete slot.bookingId;
-        touched.add(domain.data.bookingId);
         slot.status = 'available';
+        break;
+      case 'BookingMovedOut':
+        if (need('booked') && slot.bookingId !== domain.data.bookingId) {
+          report(`moves booking ${domain.data.bookingId} away, but the booking is ${slot.bookingId}`);
+        }
+        release(slot.bookingId, slotId);
+        delete slot.bookingId;
+        slot.status = 'available';
+        break;
+      case 'BookingMovedIn':
+        need('available');
+        slot.status = 'booked';
+        slot.bookingId = domain.data.bookingId;
+        nameAppointment(domain.data.bookingId, domain.data.appointment.slotIds);
         break;
       case 'TimeslotClosed':
         need('available');

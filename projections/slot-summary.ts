@@ -100,7 +100,12 @@ export const evolveSlot = (
       return { ...next, status: 'booked', hold: null, booking };
     }
     case 'BookingCancelled':
+    case 'BookingMovedOut':
       return { ...next, status: 'available', booking: null };
+    case 'BookingMovedIn': {
+      const { bookingId, clientId, bookedAt, appointment } = event.data;
+      return { ...next, status: 'booked', booking: { bookingId, clientId, bookedAt: ms(bookedAt), appointment } };
+    }
     case 'TimeslotClosed':
       return { ...next, status: 'closed' };
     case 'TimeslotReopened':

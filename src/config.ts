@@ -128,9 +128,10 @@ export const loadConfig = (env: Env = process.env): Config => {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   }
   const eventstoreUrl = env.EVENTSTORE_URL?.trim() || undefined;
-  if (eventstoreUrl !== undefined && !/^esdb(\+discover)?:\/\/[^/\s]+/.test(eventstoreUrl)) {
+  // The KurrentDB client's schemes; esdb:// (EventStoreDB's) is still taken, as the same server.
+  if (eventstoreUrl !== undefined && !/^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\/[^/\s]+/.test(eventstoreUrl)) {
     throw new ConfigError(
-      `EVENTSTORE_URL must be an EventStoreDB connection string like esdb://localhost:2113?tls=false (got "${eventstoreUrl}")`,
+      `EVENTSTORE_URL must be a KurrentDB connection string like kurrentdb://localhost:2113?tls=false (got "${eventstoreUrl}")`,
     );
   }
   return {

@@ -3,6 +3,7 @@ import {
   type Actor,
   DomainError,
   decideForAppointment,
+  decideReschedule,
   decideReserveRun,
   isSlotId,
   NeedsSlots,
@@ -338,6 +339,30 @@ export const createEngine = (options: EngineOptions) => {
       input: { by: 'client' | 'owner'; bookingId?: string; reason?: string },
       meta: CommandMeta,
     ) => execute(slotId, { type: 'cancelBooking', ...input }, meta),
+
+    /**
+     * Moves a booking to the run `to` (its new slots, in time order) in one write: the new
+     * slots booked and the old ones freed together, or nothing changes.
+     */
+    reschedule: (
+      bookingId: string,
+      to: readonly string[],
+      input: { by: 'client' | 'owner' },
+      meta: CommandMeta,
+    ): Promise<CommandResult> => {
+      const booking = models.bookings.byId.get(bookingId);
+      if (booking === undefined || booking.status !== 'confirmed') {
+        return Promise.reject(new DomainError('not_booked', 'there is no such booking'));
+      }
+      if (!to.every(isSlotId)) return Promise.reject(new DomainError('slot_not_found', 'no such timeslot'));
+      const target = booking.slotId;
+      return executeOver(
+        target,
+        [...new Set([...booking.slotIds, ...reserveGuess(to)])],
+        (states, ctx) => decideReschedule(states, { bookingId, by: input.by, slotId: target, to }, ctx),
+        meta,
+      );
+    },
 
     /** Every event of a slot with who and when, for the owner's audit. */
     history: async (slotId: string) => slotHistory(await openedStream(slotId)),

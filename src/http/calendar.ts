@@ -1,8 +1,9 @@
 import { createEvent, type DateArray } from 'ics';
 import type { BookingRecord } from '../../projections/index.js';
 
-// A calendar invite for a booking (RFC 5545). The UID is stable per booking, so importing
-// the cancelled version replaces the confirmed one in the client's calendar.
+// A calendar invite for a booking (RFC 5545). The UID is stable per booking and SEQUENCE
+// grows with every change (each move, then a cancellation), so importing a later version
+// replaces the earlier one in the client's calendar.
 
 const utcParts = (ms: number): DateArray => {
   const d = new Date(ms);
@@ -13,7 +14,7 @@ export const bookingInvite = (booking: BookingRecord, salonName: string): string
   const cancelled = booking.status === 'cancelled';
   const { error, value } = createEvent({
     uid: `${booking.bookingId}@holdfast`,
-    title: `${salonName}: appointment with ${booking.stylist}`,
+    title: `${salonName}: ${booking.service?.name ?? 'appointment'} with ${booking.stylist}`,
     description: `Booking reference ${booking.bookingId}`,
     start: utcParts(booking.startsAt),
     startInputType: 'utc',
@@ -22,7 +23,7 @@ export const bookingInvite = (booking: BookingRecord, salonName: string): string
     endInputType: 'utc',
     endOutputType: 'utc',
     status: cancelled ? 'CANCELLED' : 'CONFIRMED',
-    sequence: cancelled ? 1 : 0,
+    sequence: booking.moves + (cancelled ? 1 : 0),
     productId: 'holdfast',
     calName: salonName,
   });

@@ -174,5 +174,9 @@ export const MessageAndSlot = Type.Object({ message: Type.String(), timeslot: Ty
 export const BookingParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 40 }) });
 export const ManageQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
 export const ManageBody = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
+export const RescheduleBody = Type.Object({
+  token: Type.Optional(Type.String({ maxLength: 100 })),
+  slot_id: Type.String({ minLength: 1, maxLength: 120, description: 'the new first slot (a start option)' }),
+});
 
 export const sharedSchemas = [ErrorBody, PublicSlot, BookingView, StartOption];

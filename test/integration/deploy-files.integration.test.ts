@@ -16,7 +16,7 @@ if (!composeAvailable) {
 
 describe('docker-compose.yml', () => {
   it.skipIf(!composeAvailable && !process.env.CI)(
-    'is valid Compose and wires the app to a healthy EventStoreDB',
+    'is valid Compose and wires the app to a healthy KurrentDB 25.1 (multi-stream append)',
     () => {
       expect(composeAvailable, 'docker-compose must be installed under CI (.ci/run installs it)').toBe(true);
       const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
@@ -27,13 +27,14 @@ describe('docker-compose.yml', () => {
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       const config = result.stdout;
-      expect(config).toContain('image: eventstore/eventstore:24.10');
-      expect(config).toMatch(/EVENTSTORE_INSECURE: ["']?true/);
-      expect(config).toMatch(/EVENTSTORE_RUN_PROJECTIONS: All/);
-      expect(config).toContain('/var/lib/eventstore');
+      expect(config).toContain('image: docker.kurrent.io/kurrent-latest/kurrentdb:25.1');
+      expect(config).toMatch(/KURRENTDB_INSECURE: ["']?true/);
+      expect(config).toMatch(/KURRENTDB_RUN_PROJECTIONS: All/);
+      expect(config).not.toMatch(/^\s+EVENTSTORE_(?!URL)/m); // the server's settings are KURRENTDB_* now
+      expect(config).toContain('/var/lib/kurrentdb');
       expect(config).toContain('/health/live');
-      expect(config).toContain('EVENTSTORE_URL: esdb://eventstore:2113?tls=false');
-      expect(config).toMatch(/depends_on:\s+eventstore:\s+condition: service_healthy/);
+      expect(config).toContain('EVENTSTORE_URL: kurrentdb://kurrentdb:2113?tls=false');
+      expect(config).toMatch(/depends_on:\s+kurrentdb:\s+condition: service_healthy/);
     },
   );
 });

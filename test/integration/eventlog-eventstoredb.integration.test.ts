@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commitEndOf } from '../../machines/index.js';
+import { ConfigError } from '../../src/config.js';
 import { createEventStoreLog } from '../../src/eventlog/eventstoredb.js';
-import type { EventLog, StoredEvent } from '../../src/eventlog/port.js';
+import { openEventLog } from '../../src/eventlog/open.js';
+import { type EventLog, readWholeLog, type StoredEvent, VersionConflictError } from '../../src/eventlog/port.js';
 import { type EventStoreStandin, startEventStoreStandin } from '../support/esdb-standin/server.js';
 import { eventLogContract, type LogHarness } from '../support/eventlog-contract.js';
 import { until } from '../support/fixtures.js';
 
-// The EventStoreDB adapter against the wire-level stand-in (test/support/esdb-standin),
-// through the real @eventstore/db-client over a socket: once with BatchAppend (what a
-// current server offers) and once with the older Append. With EVENTSTORE_URL set, the same
-// contract also runs against that real server, each run in its own stream namespace.
+// The KurrentDB adapter against the wire-level stand-in (test/support/esdb-standin), through
+// the real @kurrent/kurrentdb-client over a socket: once with BatchAppend (what a current
+// server offers) and once with the older Append, both with 25.1's multi-stream append. With
+// EVENTSTORE_URL set, the same contract also runs against that real server (25.1 or later),
+// each run in its own stream namespace.
 
 const standinHarness = (batchAppend: boolean) => (): LogHarness => {
   let standin: EventStoreStandin | undefined;
@@ -23,7 +27,6 @@ const standinHarness = (batchAppend: boolean) => (): LogHarness => {
     cleanup: () => standin?.stop(),
     streamReadPositionMayBeUnknown: true,
     foreignWritesUnknown: true,
-    noMultiStreamAppend: true,
   };
 };
 
@@ -40,7 +43,6 @@ if (realServer !== undefined && realServer !== '') {
       cleanup: () => undefined,
       streamReadPositionMayBeUnknown: true,
       foreignWritesUnknown: true,
-      noMultiStreamAppend: true,
     };
   });
 } else {
@@ -179,9 +181,129 @@ describe('eventstoredb adapter specifics (stand-in)', () => {
   it('names itself without credentials and refuses appends once closed', async () => {
     const server = await standin();
     const log = createEventStoreLog({ connectionString: `esdb://admin:changeit@127.0.0.1:${server.port}?tls=false` });
-    expect(log.kind).toContain('eventstoredb');
+    expect(log.kind).toContain('kurrentdb');
     expect(log.kind).not.toContain('changeit');
     await log.close();
     await expect(log.append('a', [ev('Late')], 'no_stream')).rejects.toThrow(/closed/);
+  });
+
+  it('hands on a multi-stream append as one commit to readAll and to followers, resuming after it exactly', async () => {
+    const server = await standin();
+    const log = open(server);
+    const before = await log.append('a', [ev('Before')], 'no_stream');
+    const { seen, sub } = follow(log);
+    await sub.caughtUp;
+    const result = await log.appendMany([
+      { streamId: 'a', events: [ev('A1'), ev('A2')], expected: 0 },
+      { streamId: 'b', events: [ev('B1')], expected: 'no_stream' },
+    ]);
+    const after = await log.append('c', [ev('After')], 'no_stream');
+    // In the stand-in, as the brief of 25.1's append says, the three share a commit position.
+    expect(
+      new Set(
+        server.store
+          .all()
+          .slice(-4, -1)
+          .map((r) => r.position),
+      ).size,
+    ).toBe(1);
+    await until(() => seen.length === 5);
+    const all = await readWholeLog(log);
+    for (const events of [seen, all]) {
+      expect(events.map((e) => e.type)).toEqual(['Before', 'A1', 'A2', 'B1', 'After']);
+      expect(events.map((e) => commitEndOf(e))).toEqual([
+        before.position,
+        result.position,
+        result.position,
+        result.position,
+        after.position,
+      ]);
+      // Strictly increasing, and the marker that made the commit whole is not the caller's.
+      expect(events.map((e) => e.position)).toEqual([...events.map((e) => e.position)].sort((x, y) => x - y));
+      expect(new Set(events.map((e) => e.position)).size).toBe(5);
+      expect(events.map((e) => e.metadata)).toEqual(events.map((e) => ({ requestId: e.type })));
+    }
+    // From the commit's end: only what came after; from before it: all of it, never a part.
+    expect((await log.readAll(result.position, 10)).map((e) => e.type)).toEqual(['After']);
+    expect((await log.readAll(before.position, 2)).map((e) => e.type)).toEqual(['A1', 'A2', 'B1']);
+    const resumed = follow(log, result.position);
+    await until(() => resumed.seen.length === 1);
+    expect(resumed.seen.map((e) => e.type)).toEqual(['After']);
+    expect((await log.readStream('a')).map((e) => [e.type, e.metadata])).toEqual([
+      ['Before', { requestId: 'Before' }],
+      ['A1', { requestId: 'A1' }],
+      ['A2', { requestId: 'A2' }],
+    ]);
+  });
+
+  it('marks several events appended to one stream as one commit too', async () => {
+    const server = await standin();
+    const log = open(server);
+    const result = await log.append('a', [ev('Expired'), ev('Reserved')], 'no_stream');
+    const { seen, sub } = follow(log);
+    await sub.caughtUp;
+    expect(seen.map((e) => [e.type, commitEndOf(e)])).toEqual([
+      ['Expired', result.position],
+      ['Reserved', result.position],
+    ]);
+    expect(seen.map((e) => e.metadata)).toEqual([{ requestId: 'Expired' }, { requestId: 'Reserved' }]);
+  });
+
+  it('names the stream the server reports and every other stream found off its revision', async () => {
+    const server = await standin();
+    const log = open(server, 'ns/');
+    await log.append('a', [ev('A')], 'no_stream');
+    await log.append('c', [ev('C')], 'no_stream');
+    const refused = await log
+      .appendMany([
+        { streamId: 'a', events: [ev('X')], expected: 'no_stream' },
+        { streamId: 'b', events: [ev('Y')], expected: 'no_stream' },
+        { streamId: 'c', events: [ev('Z')], expected: 3 },
+      ])
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(VersionConflictError);
+    expect((refused as VersionConflictError).conflicts).toEqual([
+      { streamId: 'a', expected: 'no_stream', actual: 0 },
+      { streamId: 'c', expected: 3, actual: 0 },
+    ]);
+    expect(server.store.stream('ns/b')).toBeUndefined();
+  });
+
+  describe('a server without multi-stream append (before KurrentDB 25.1)', () => {
+    const config = (server: EventStoreStandin) => ({ dataDir: '/nonexistent', eventstoreUrl: server.url });
+
+    it('fails opening the log, naming the version needed, whether it says so or only answers UNIMPLEMENTED', async () => {
+      for (const advertised of [false, true]) {
+        const server = await startEventStoreStandin({
+          multiStreamAppend: false,
+          advertiseMultiStreamAppend: advertised,
+        });
+        cleanups.push(() => server.stop());
+        const opening = openEventLog(config(server));
+        await expect(opening).rejects.toBeInstanceOf(ConfigError);
+        await expect(opening).rejects.toThrow(/KurrentDB 25\.1 or later/);
+      }
+    });
+
+    it('opens the log on a server that has it', async () => {
+      const server = await standin();
+      const log = await openEventLog(config(server));
+      cleanups.push(() => log.close());
+      expect(log.failure?.()).toBeUndefined();
+    });
+
+    it('when the server comes up only after opening: reports it as the log failure and refuses appends', async () => {
+      const probe = await startEventStoreStandin();
+      const port = probe.port;
+      await probe.stop();
+      const log = await openEventLog({ dataDir: '/nonexistent', eventstoreUrl: `esdb://127.0.0.1:${port}?tls=false` });
+      cleanups.push(() => log.close());
+      expect(log.failure?.()).toBeUndefined();
+      const server = await startEventStoreStandin({ port, multiStreamAppend: false });
+      cleanups.push(() => server.stop());
+      await until(() => log.failure?.() !== undefined, 15_000);
+      expect(log.failure?.()?.message).toMatch(/KurrentDB 25\.1 or later/);
+      await expect(log.append('a', [ev('A')], 'no_stream')).rejects.toThrow(/KurrentDB 25\.1 or later/);
+    });
   });
 });

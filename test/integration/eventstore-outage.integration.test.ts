@@ -1,12 +1,14 @@
+import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EventStoreStandin, startEventStoreStandin } from '../support/esdb-standin/server.js';
 import { tempDir, until } from '../support/fixtures.js';
-import { assertBuilt, browser, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
+import { assertBuilt, browser, MAIN, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
 import { connectLive } from '../support/ws-client.js';
 
-// The real app process on EventStoreDB (the stand-in) when the database is not there: at
+// The real app process on KurrentDB (the stand-in) when the database is not there: at
 // start-up, and in the middle of serving. It must never crash, never say it is ready when
 // it is not, answer commands with a retryable 503 meanwhile, and pick up where it left off.
+// And when the database is there but too old for multi-stream append, it must not start.
 
 beforeAll(assertBuilt);
 
@@ -60,5 +62,31 @@ describe('an app process on EventStoreDB without its database', () => {
     const pushed = await live.next((m) => m.type === 'slot' && m.timeslot?.id === target, 10_000);
     expect(pushed.timeslot).toMatchObject({ status: 'unavailable' });
     live.close();
+  });
+});
+
+describe('an app process on a server without multi-stream append', () => {
+  const dir = tempDir('holdfast-old-server-');
+  let standin: EventStoreStandin | undefined;
+  afterEach(async () => {
+    await standin?.stop();
+    dir.remove();
+  });
+
+  it('refuses to start, saying that KurrentDB 25.1 or later is needed', async () => {
+    standin = await startEventStoreStandin({ multiStreamAppend: false });
+    const proc = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, DATA_DIR: dir.path, EVENTSTORE_URL: standin.url, DEMO: '0', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    clearTimeout(timer);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^holdfast: .*multi-stream append.*KurrentDB 25\.1 or later/m);
   });
 });

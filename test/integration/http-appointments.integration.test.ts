@@ -24,7 +24,8 @@ afterEach(async () => {
 });
 
 const withMenu = async () => {
-  r = await appRig({ slots });
+  // No cut-off: these slots are a few hours away, and moving a booking must be allowed.
+  r = await appRig({ slots, settings: { cancelCutoffHours: 0 } });
   await r.owner('POST', '/api/admin/services', { name: 'Cut & blow-dry', duration_minutes: 45 });
   await r.owner('POST', '/api/admin/services', { name: 'Colour', duration_minutes: 90, stylists: ['Anna'] });
   await r.owner('POST', '/api/admin/services', { name: 'Beard trim', duration_minutes: 15 });
@@ -126,5 +127,86 @@ describe('appointments over HTTP', () => {
     // Nothing was held by any of it.
     const events = (await readWholeLog(rig.rig.log)).filter((e) => e.type === 'TimeslotReserved');
     expect(events).toEqual([]);
+  });
+});
+
+describe('POST /api/bookings/:ref/reschedule', () => {
+  const bookRun = async (rig: AppRig, first: string, service: string) => {
+    const client = rig.client();
+    await client.post(`/api/timeslots/${first}/reserve`, { service });
+    const booked = json(await client.post(`/api/timeslots/${first}/book`, { customer }));
+    return { client, reference: booked.booking.reference as string, token: booked.booking.manage_token as string };
+  };
+
+  it('moves a booking in one write: new slots booked, old ones freed, same reference, a new SEQUENCE', async () => {
+    const { rig, anna, ben } = await withMenu();
+    const { client, reference, token } = await bookRun(rig, anna[0] ?? '', 'cut-blow-dry');
+    const before = (await readWholeLog(rig.rig.log)).length;
+    const ics0 = (await client.get(`/api/bookings/${reference}/calendar.ics`)).body;
+    expect(ics0).toMatch(/SEQUENCE:0/);
+    // One quarter later, overlapping the old run: slots 1–3.
+    const moved = await rig.client().post(`/api/bookings/${reference}/reschedule?token=${token}`, { slot_id: anna[1] });
+    expect(moved.statusCode).toBe(200);
+    expect(json(moved).booking).toMatchObject({
+      reference,
+      slot_id: anna[1],
+      slot_ids: anna.slice(1, 4),
+      start_time: new Date(START + Q).toISOString(),
+      end_time: new Date(START + 4 * Q).toISOString(),
+      service: 'cut-blow-dry',
+      status: 'confirmed',
+    });
+    const board = json(await rig.owner('GET', '/api/admin/timeslots?stylist=Anna'));
+    expect(board.map((s: { status: string }) => s.status)).toEqual([
+      'available',
+      'booked',
+      'booked',
+      'booked',
+      'available',
+    ]);
+    // One commit: every event of the move shares its end.
+    const events = (await readWholeLog(rig.rig.log)).slice(before);
+    expect(events.map((e) => e.type)).toEqual([
+      'BookingMovedOut',
+      'BookingMovedOut',
+      'BookingMovedIn',
+      'BookingMovedOut',
+      'BookingMovedIn',
+      'BookingMovedIn',
+    ]);
+    expect(new Set(events.map((e) => e.lastOfCommit ?? e.position)).size).toBe(1);
+    expect((await client.get(`/api/bookings/${reference}/calendar.ics`)).body).toMatch(/SEQUENCE:1/);
+    // And to another stylist who offers it (Ben's hour covers 45 minutes).
+    const toBen = await client.post(`/api/bookings/${reference}/reschedule`, { slot_id: ben });
+    expect(json(toBen).booking).toMatchObject({ stylist: 'Ben', slot_ids: [ben] });
+    const history = json(await rig.owner('GET', `/api/admin/timeslots/${anna[2]}/history`)).events;
+    expect(history.slice(-3).map((e: { type: string; appointment: string }) => [e.type, e.appointment])).toEqual([
+      ['BookingMovedOut', reference],
+      ['BookingMovedIn', reference],
+      ['BookingMovedOut', reference],
+    ]);
+    const report = checkLog(await readWholeLog(rig.rig.log), rig.rig.clock.now());
+    expect(describeViolations(report.violations)).toEqual([]);
+  });
+
+  it('changes nothing when any new slot is taken or the service does not fit there', async () => {
+    const { rig, anna } = await withMenu();
+    const { client, reference } = await bookRun(rig, anna[0] ?? '', 'cut-blow-dry');
+    await rig.client({ ip: '198.51.100.9' }).post(`/api/timeslots/${anna[3]}/reserve`, {});
+    const before = (await readWholeLog(rig.rig.log)).length;
+    const taken = await client.post(`/api/bookings/${reference}/reschedule`, { slot_id: anna[1] });
+    expect([taken.statusCode, json(taken).error]).toEqual([409, 'slot_taken']);
+    const gap = await client.post(`/api/bookings/${reference}/reschedule`, { slot_id: anna[4] });
+    expect([gap.statusCode, json(gap).error]).toEqual([409, 'service_does_not_fit']);
+    const nowhere = await client.post(`/api/bookings/${reference}/reschedule`, { slot_id: 'anna-20991231T0900Z' });
+    expect([nowhere.statusCode, json(nowhere).error]).toEqual([404, 'slot_not_found']);
+    expect((await readWholeLog(rig.rig.log)).length).toBe(before);
+    expect(json(await client.get(`/api/bookings/${reference}`)).booking.slot_ids).toEqual(anna.slice(0, 3));
+    // A stranger without the token cannot move it; a cancelled booking cannot be moved.
+    const stranger = await rig.client().post(`/api/bookings/${reference}/reschedule`, { slot_id: anna[1] });
+    expect([stranger.statusCode, json(stranger).error]).toEqual([404, 'booking_not_found']);
+    await client.post(`/api/bookings/${reference}/cancel`, {});
+    const cancelled = await client.post(`/api/bookings/${reference}/reschedule`, { slot_id: anna[1] });
+    expect([cancelled.statusCode, json(cancelled).error]).toEqual([409, 'booking_cancelled']);
   });
 });

@@ -129,6 +129,7 @@ describe('requests from another site', () => {
       [`/api/timeslots/${slotIdAt(3)}/reserve`, { 'sec-fetch-site': 'same-site' }],
       [`/api/timeslots/${slotIdAt(2)}/cancel`, foreign],
       ['/api/bookings/HF-AAAA-AAAA/cancel', foreign],
+      ['/api/bookings/HF-AAAA-AAAA/reschedule', foreign],
     ] as const) {
       const res = await visitor.request('POST', url, undefined, headers);
       expect([url, res.statusCode, json(res).error]).toEqual([url, 403, 'cross_site_request']);

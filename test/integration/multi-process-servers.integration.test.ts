@@ -8,7 +8,7 @@ import { connectLive } from '../support/ws-client.js';
 
 // Two real app processes (dist/src/main.js, what `npm start` runs) on one log, started
 // together on an empty log with a shared DATA_DIR (as docker-compose's replicas share a
-// volume): once on one SQLite file, once on EventStoreDB (the wire-level stand-in). A
+// volume): once on one SQLite file, once on KurrentDB (the wire-level stand-in). A
 // client may talk to either process, with the same session, and sees one truth.
 
 const HOLD_SECONDS = 2;
@@ -36,7 +36,7 @@ beforeAll(assertBuilt);
 
 describe.each([
   ['one SQLite file', onSqlite],
-  ['EventStoreDB (stand-in)', onEventStore],
+  ['KurrentDB (stand-in)', onEventStore],
 ])('two app processes on %s', (name, setUp) => {
   let setup: Setup | undefined;
   let servers: ServerProcess[] = [];
@@ -51,7 +51,7 @@ describe.each([
     const env = { ...setup.env, HOLD_SECONDS: String(HOLD_SECONDS), DEMO: '1', RATE_LIMIT_PER_MINUTE: '0' };
     servers = await Promise.all([startServer(env), startServer(env)]);
     const [a, b] = servers as [ServerProcess, ServerProcess];
-    if (name.startsWith('EventStoreDB')) expect(a.output()).toContain('event log: eventstoredb');
+    if (name.startsWith('KurrentDB')) expect(a.output()).toContain('event log: kurrentdb');
     else expect(a.output()).toContain('event log: sqlite');
 
     // Both started on an empty log and both opened the demo schedule: idempotently.

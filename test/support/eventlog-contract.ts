@@ -25,11 +25,6 @@ export type LogHarness = {
   streamReadPositionMayBeUnknown?: boolean;
   /** EventStoreDB has many writers and no cheap way to tell: such an adapter has no foreign-write mark. */
   foreignWritesUnknown?: boolean;
-  /**
-   * This EventStoreDB client cannot append to several streams atomically (KurrentDB 25.1's
-   * multi-stream append needs its own client): such an adapter must refuse, never half-write.
-   */
-  noMultiStreamAppend?: boolean;
 };
 
 const ev = (type: string, n = 0) => ({ type, data: { n, text: 'ünïcødé ✂' }, metadata: { requestId: `r${n}` } });
@@ -209,11 +204,6 @@ export const eventLogContract = (name: string, makeHarness: () => LogHarness): v
         { streamId: 's-2', events: [ev('C', 3), ev('D', 4)], expected: 'no_stream' as const },
         { streamId: 's-3', events: [ev('E', 5)], expected: 'no_stream' as const },
       ];
-      if (harness.noMultiStreamAppend) {
-        await expect(log.appendMany(writes)).rejects.toThrow(/several streams/);
-        expect(await log.readStream('s-2')).toEqual([]);
-        return;
-      }
       const result = await log.appendMany(writes);
       expect(result.streams).toEqual([
         { streamId: 's-1', nextRevision: 1 },
@@ -240,7 +230,6 @@ export const eventLogContract = (name: string, makeHarness: () => LogHarness): v
     });
 
     it('refuses the whole write when any stream is not at its revision, names every such stream, writes nothing', async () => {
-      if (harness.noMultiStreamAppend) return;
       await log.append('s-1', [ev('A')], 'no_stream');
       await log.append('s-2', [ev('B')], 'no_stream');
       const refused = log.appendMany([

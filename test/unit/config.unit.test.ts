@@ -89,6 +89,17 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it("takes KurrentDB's connection-string schemes for EVENTSTORE_URL, and EventStoreDB's esdb://", () => {
+    for (const url of [
+      'kurrentdb://db:2113?tls=false',
+      'kurrentdb+discover://db:2113',
+      'kdb://db:2113',
+      'esdb://db:2113',
+    ]) {
+      expect(loadConfig({ EVENTSTORE_URL: url }).eventstoreUrl).toBe(url);
+    }
+  });
+
   it('trusts proxies by address, never every hop', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5, ::1' }).trustProxy).toEqual([
       '10.0.0.0/8',

@@ -5,7 +5,8 @@ import { ApiError } from '../api-error.js';
 import { bookingInvite } from '../calendar.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
-import { BookingParams, errorResponses, ManageBody, ManageQuery } from '../schemas.js';
+import { runForMove } from '../reschedule-run.js';
+import { BookingParams, errorResponses, ManageBody, ManageQuery, RescheduleBody } from '../schemas.js';
 import { bookingView } from '../views.js';
 
 // A client's own booking, from the phone that booked it (its session) or from anywhere
@@ -84,6 +85,52 @@ export const bookingRoutes =
         const after = engine.models.bookings.byId.get(booking.bookingId) ?? booking;
         request.log.info({ reference: booking.bookingId }, 'booking cancelled by client');
         return { message: 'Booking cancelled.', booking: view(after) };
+      },
+    );
+
+    app.post(
+      '/api/bookings/:ref/reschedule',
+      {
+        config: settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {},
+        schema: {
+          tags,
+          summary: 'Move your booking to another start (same service), until CANCEL_CUTOFF_HOURS before it',
+          description:
+            '`slot_id` is the new first slot: a start option from GET /api/timeslots?service=<the booking’s ' +
+            'service>. In one write the new slots are booked and the old ones freed, or nothing changes (409 ' +
+            '`slot_taken`, `service_does_not_fit`). The reference stays; the calendar invite gets a new SEQUENCE.',
+          params: BookingParams,
+          querystring: ManageQuery,
+          body: RescheduleBody,
+          response: {
+            200: Type.Object({ message: Type.String(), booking: Type.Ref('Booking') }),
+            ...errorResponses(400, 404, 409, 429, 503),
+          },
+        },
+      },
+      async (request) => {
+        const token = request.body.token ?? request.query.token;
+        const booking = authorised(request.params.ref, request.clientId, token);
+        if (booking.status === 'cancelled') {
+          throw new ApiError(409, 'booking_cancelled', 'this booking was cancelled; make a new one');
+        }
+        if (clock.now() > booking.startsAt - cutoffMs) {
+          throw new ApiError(
+            409,
+            'reschedule_cutoff_passed',
+            `bookings can be moved online until ${settings.cancelCutoffHours} hours before; please call the salon`,
+          );
+        }
+        const to = runForMove(engine.models, booking, request.body.slot_id);
+        await engine.reschedule(
+          booking.bookingId,
+          to,
+          { by: 'client' },
+          { actor: { kind: 'client', id: request.clientId }, ...requestMeta(request) },
+        );
+        const after = engine.models.bookings.byId.get(booking.bookingId) ?? booking;
+        request.log.info({ reference: booking.bookingId, to: after.slotId }, 'booking moved by client');
+        return { message: 'Booking moved.', booking: view(after) };
       },
     );
 

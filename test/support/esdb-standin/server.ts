@@ -1,20 +1,32 @@
-import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
-import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
-import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
-import statusPb from '@eventstore/db-client/generated/status_pb.js';
-import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
-import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import grpc from '@grpc/grpc-js';
+import serverFeaturesGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb.js';
+import serverFeaturesPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
+import sharedPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb.js';
+import statusPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/status_pb.js';
+import streamsGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_grpc_pb.js';
+import streamsPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/streams_pb.js';
+import streamsV2Grpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v2/streams/streams_grpc_pb.js';
 import anyPb from 'google-protobuf/google/protobuf/any_pb.js';
-import { createStandinStore, type Expected, type Proposed, type StandinStore, type StoredRecord } from './store.js';
+import { appendSessionHandler } from './append-session.js';
+import {
+  createStandinStore,
+  type Expected,
+  isAfter,
+  type Proposed,
+  type RecordPosition,
+  type StandinStore,
+  type StoredRecord,
+} from './store.js';
 
-// A wire-level stand-in for EventStoreDB, for tests only. It is NOT EventStoreDB: it speaks
-// the subset of the public gRPC streams protocol our adapter uses — Append and BatchAppend
-// with an expected revision, Read of one stream forwards, Read of $all forwards from a
-// position, and catch-up subscriptions to $all with a stream-prefix or event-type-regex
-// filter that say "caught up" — built on the service definitions shipped inside
-// @eventstore/db-client, so the real client library talks to it over a real socket. It has
-// no persistence, clustering, security, projections, checkpoints or idempotent writes.
+// A wire-level stand-in for KurrentDB (EventStoreDB), for tests only. It is NOT KurrentDB: it
+// speaks the subset of the public gRPC protocol our adapter uses — Append and BatchAppend
+// with an expected revision, the v2 AppendSession (multi-stream append, 25.1; see
+// append-session.ts), Read of one stream forwards, Read of $all forwards from a position,
+// and catch-up subscriptions to $all with a stream-prefix or event-type-regex filter that
+// say "caught up" — built on the service definitions shipped inside
+// @kurrent/kurrentdb-client, so the real client library (its gRPC calls and its native
+// bridge's reads) talks to it over a real socket. It has no persistence, clustering,
+// security, projections, checkpoints or idempotent writes.
 
 type ReadReq = InstanceType<typeof streamsPb.ReadReq>;
 type ReadResp = InstanceType<typeof streamsPb.ReadResp>;
@@ -28,6 +40,13 @@ type Empty = InstanceType<typeof sharedPb.Empty>;
 export type StandinOptions = {
   /** Advertise and serve BatchAppend (what EventStoreDB 21.10+ does); otherwise only Append. */
   batchAppend?: boolean;
+  /**
+   * Serve and advertise multi-stream append (KurrentDB 25.1+; default true). Off: an older
+   * server, which neither lists it among its features nor answers it (UNIMPLEMENTED).
+   */
+  multiStreamAppend?: boolean;
+  /** List multi-stream append among the features whether or not it is served (default: as served). */
+  advertiseMultiStreamAppend?: boolean;
   /** The server's clock, for the `created` time of each event. */
   now?: () => number;
   /** Keep the data of an earlier stand-in (a server restart keeps its log). */
@@ -37,7 +56,7 @@ export type StandinOptions = {
 };
 
 export type EventStoreStandin = {
-  /** A connection string for @eventstore/db-client. */
+  /** A connection string for the client (`esdb://`, which the adapter reads as `kurrentdb://`). */
   url: string;
   port: number;
   store: StandinStore;
@@ -80,9 +99,8 @@ const eventResponse = (record: StoredRecord, from: 'stream' | 'all'): ReadResp =
   recorded.setStreamIdentifier(identifierOf(record.streamName));
   recorded.setStreamRevision(record.revision.toString());
   // Like the real server before positions reached its index: a stream read has none.
-  const position = (from === 'all' ? record.position : ALL_ONES).toString();
-  recorded.setCommitPosition(position);
-  recorded.setPreparePosition(position);
+  recorded.setCommitPosition((from === 'all' ? record.position : ALL_ONES).toString());
+  recorded.setPreparePosition((from === 'all' ? record.prepare : ALL_ONES).toString());
   const metadata = recorded.getMetadataMap();
   metadata.set('type', record.type);
   metadata.set('content-type', record.contentType);
@@ -129,6 +147,8 @@ const expectedOfBatch = (options: InstanceType<typeof streamsPb.BatchAppendReq.O
 export const startEventStoreStandin = async (options: StandinOptions = {}): Promise<EventStoreStandin> => {
   const store = options.store ?? createStandinStore(options.now);
   const batchAppend = options.batchAppend ?? true;
+  const multiStreamAppend = options.multiStreamAppend ?? true;
+  const advertiseMultiStreamAppend = options.advertiseMultiStreamAppend ?? multiStreamAppend;
   let server: grpc.Server | undefined;
   let port = options.port ?? 0;
   let subscriptionCount = 0;
@@ -173,14 +193,21 @@ export const startEventStoreStandin = async (options: StandinOptions = {}): Prom
     const allOptions = options.getAll();
     if (allOptions === undefined) return void call.emit('error', fail(grpc.status.INVALID_ARGUMENT, 'no stream'));
     const matches = filterOf(options.hasFilter() ? options.getFilter() : undefined);
-    const position = allOptions.hasPosition() ? BigInt(allOptions.getPosition()?.getCommitPosition() ?? '0') : 0n;
+    const requested = allOptions.getPosition();
+    const position: RecordPosition = {
+      commit: BigInt(requested?.getCommitPosition() ?? '0'),
+      prepare: BigInt(requested?.getPreparePosition() ?? '0'),
+    };
+    const start: RecordPosition = { commit: -1n, prepare: -1n };
 
     if (!options.hasSubscription()) {
       // A read of $all from a position includes the event at that position.
       if (allOptions.hasEnd()) return void call.end();
       let sent = 0n;
       for (const record of store.all()) {
-        if (allOptions.hasPosition() && record.position < position) continue;
+        if (allOptions.hasPosition() && !isAfter(record, { commit: position.commit, prepare: position.prepare - 1n })) {
+          continue;
+        }
         if (sent >= count) break;
         if (!matches(record)) continue;
         call.write(eventResponse(record, 'all'));
@@ -197,9 +224,9 @@ export const startEventStoreStandin = async (options: StandinOptions = {}): Prom
     const confirmed = new streamsPb.ReadResp();
     confirmed.setConfirmation(confirmation);
     call.write(confirmed);
-    const after = allOptions.hasEnd() ? store.headPosition : allOptions.hasPosition() ? position : -1n;
+    const after = allOptions.hasEnd() ? store.headPosition : allOptions.hasPosition() ? position : start;
     for (const record of store.all()) {
-      if (record.position > after && matches(record)) call.write(eventResponse(record, 'all'));
+      if (isAfter(record, after) && matches(record)) call.write(eventResponse(record, 'all'));
     }
     const caughtUp = new streamsPb.ReadResp();
     caughtUp.setCaughtUp(new streamsPb.ReadResp.CaughtUp());
@@ -308,7 +335,7 @@ export const startEventStoreStandin = async (options: StandinOptions = {}): Prom
     done: grpc.sendUnaryData<InstanceType<typeof serverFeaturesPb.SupportedMethods>>,
   ) => {
     const methods = new serverFeaturesPb.SupportedMethods();
-    methods.setEventStoreServerVersion('24.10.0-standin');
+    methods.setEventStoreServerVersion(advertiseMultiStreamAppend ? '25.1.0-standin' : '24.10.0-standin');
     const method = (service: string, name: string) => {
       const entry = new serverFeaturesPb.SupportedMethod();
       entry.setServiceName(service);
@@ -318,6 +345,7 @@ export const startEventStoreStandin = async (options: StandinOptions = {}): Prom
     for (const name of ['Read', 'Append', ...(batchAppend ? ['BatchAppend'] : [])]) {
       method('event_store.client.streams.Streams', name);
     }
+    if (advertiseMultiStreamAppend) method('kurrentdb.protocol.v2.streams.StreamsService', 'AppendSession');
     done(null, methods);
   };
 
@@ -333,6 +361,13 @@ export const startEventStoreStandin = async (options: StandinOptions = {}): Prom
         done(fail(grpc.status.UNIMPLEMENTED, 'not in the stand-in')),
     });
     next.addService(serverFeaturesGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethods });
+    if (multiStreamAppend) {
+      next.addService(streamsV2Grpc.StreamsServiceService, {
+        appendSession: appendSessionHandler(store),
+        appendRecords: (_call: unknown, done: grpc.sendUnaryData<never>) =>
+          done(fail(grpc.status.UNIMPLEMENTED, 'not in the stand-in')),
+      });
+    }
     port = await new Promise<number>((resolve, reject) =>
       next.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(error) : resolve(bound),

@@ -1,14 +1,20 @@
-// The stand-in's storage: one in-memory $all log, as EventStoreDB's single writer would
-// keep it. Positions are byte offsets that grow by each record's size, so they are large,
-// sparse and commit = prepare — like the real server's, and unlike a row counter. The log
-// starts with a few system ($) events, which clients must filter out.
+// The stand-in's storage: one in-memory $all log, as KurrentDB's single writer would keep
+// it. Positions are byte offsets that grow by each record's size, so they are large and
+// sparse — like the real server's, and unlike a row counter. An append to one stream gives
+// each event its own position (commit = prepare). A multi-stream append is one transaction:
+// its events get a prepare position each and share one commit position, that of the last
+// record (where the transaction ends); $all is ordered by (commit, prepare). The log starts
+// with a few system ($) events, which clients must filter out.
 
 export type StoredRecord = {
   /** The event id as the client sent it (a serialized UUID message). */
   id: Uint8Array;
   streamName: string;
   revision: bigint;
+  /** Commit position: where the write this event belongs to became part of the log. */
   position: bigint;
+  /** Prepare position: where this event's own record lies. */
+  prepare: bigint;
   type: string;
   contentType: string;
   data: Uint8Array;
@@ -28,6 +34,19 @@ export type Expected =
 export type AppendOutcome =
   | { ok: true; revision: bigint; position: bigint }
   | { ok: false; current: bigint | undefined };
+
+export type StreamAppend = { streamName: string; expected: Expected; proposed: readonly Proposed[] };
+
+export type MultiAppendOutcome =
+  | { ok: true; revisions: bigint[]; position: bigint }
+  /** Every stream that was not where it was expected, in the order the write named them. */
+  | { ok: false; conflicts: Array<{ index: number; streamName: string; current: bigint | undefined }> };
+
+export type RecordPosition = { commit: bigint; prepare: bigint };
+
+/** $all order: is `record` strictly after `position`? */
+export const isAfter = (record: StoredRecord, position: RecordPosition): boolean =>
+  record.position > position.commit || (record.position === position.commit && record.prepare > position.prepare);
 
 export type StandinStore = ReturnType<typeof createStandinStore>;
 
@@ -58,30 +77,48 @@ export const createStandinStore = (now: () => number = Date.now) => {
     }
   };
 
-  /** Atomic: every event of the append lands, in order, or none does. */
-  const append = (streamName: string, expected: Expected, proposed: readonly Proposed[]): AppendOutcome => {
-    const current = head(streamName);
-    if (!matches(expected, current)) return { ok: false, current };
-    const stream = streams.get(streamName) ?? [];
-    streams.set(streamName, stream);
+  /**
+   * Atomic: every stream's expected revision is checked first, then every event of every
+   * stream lands, in order, or none does. Several streams share one commit position.
+   */
+  const write = (appends: readonly StreamAppend[]): MultiAppendOutcome => {
+    const conflicts = appends.flatMap(({ streamName, expected }, index) => {
+      const current = head(streamName);
+      return matches(expected, current) ? [] : [{ index, streamName, current }];
+    });
+    if (conflicts.length > 0) return { ok: false, conflicts };
     const created = BigInt(now()) * TICKS_PER_MS;
-    let revision = current ?? -1n;
-    let position = 0n;
+    const shared = appends.length > 1;
     const written: StoredRecord[] = [];
-    for (const event of proposed) {
-      revision += 1n;
-      position = nextPosition;
-      nextPosition +=
-        RECORD_OVERHEAD +
-        BigInt(event.data.length + event.customMetadata.length + streamName.length + event.type.length);
-      const record: StoredRecord = { ...event, streamName, revision, position, created };
-      stream.push(record);
-      all.push(record);
-      written.push(record);
-    }
-    // Listeners (live subscriptions) hear of the append only once all of it is stored.
+    const revisions = appends.map(({ streamName, proposed }) => {
+      const stream = streams.get(streamName) ?? [];
+      streams.set(streamName, stream);
+      let revision = BigInt(stream.length - 1);
+      for (const event of proposed) {
+        revision += 1n;
+        const prepare = nextPosition;
+        nextPosition +=
+          RECORD_OVERHEAD +
+          BigInt(event.data.length + event.customMetadata.length + streamName.length + event.type.length);
+        const record: StoredRecord = { ...event, streamName, revision, position: prepare, prepare, created };
+        stream.push(record);
+        all.push(record);
+        written.push(record);
+      }
+      return revision;
+    });
+    const commit = written.at(-1)?.prepare ?? nextPosition;
+    if (shared) for (const record of written) record.position = commit;
+    // Listeners (live subscriptions) hear of the write only once all of it is stored.
     for (const record of written) for (const listener of listeners) listener(record);
-    return { ok: true, revision, position };
+    return { ok: true, revisions, position: commit };
+  };
+
+  /** An append to one stream. */
+  const append = (streamName: string, expected: Expected, proposed: readonly Proposed[]): AppendOutcome => {
+    const outcome = write([{ streamName, expected, proposed }]);
+    if (!outcome.ok) return { ok: false, current: outcome.conflicts[0]?.current };
+    return { ok: true, revision: outcome.revisions[0] ?? -1n, position: outcome.position };
   };
 
   const system = (streamName: string, type: string, data: object): void => {
@@ -96,11 +133,13 @@ export const createStandinStore = (now: () => number = Date.now) => {
 
   return {
     append,
+    write,
     /** The whole stream, or undefined when it does not exist. */
     stream: (streamName: string): readonly StoredRecord[] | undefined => streams.get(streamName),
     all: (): readonly StoredRecord[] => all,
-    get headPosition(): bigint {
-      return all.at(-1)?.position ?? 0n;
+    get headPosition(): RecordPosition {
+      const last = all.at(-1);
+      return { commit: last?.position ?? 0n, prepare: last?.prepare ?? 0n };
     },
     /** Hears every record appended from now on, in log order. */
     listen: (listener: (record: StoredRecord) => void): (() => void) => {
