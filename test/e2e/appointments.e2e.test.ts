@@ -34,6 +34,11 @@ const optionsOn = async (page: Page): Promise<Option[]> =>
       )
   ).map(([id, slots]) => ({ id: id ?? '', slots: (slots ?? '').split(' ') }));
 
+/** The booking's .ics, from its manage link (the same token). */
+const calendarHref = (manage: string): string => {
+  const { pathname, search } = new URL(manage);
+  return `/api/bookings/${pathname.split('/').pop() ?? ''}/calendar.ics${search}`;
+};
 const overlaps = (a: Option, b: Option): boolean => a.slots.some((slot) => b.slots.includes(slot));
 const slotSelector = (id: string) => `.slot[data-slot-id="${id}"]`;
 
@@ -196,6 +201,11 @@ describe.skipIf(missing)('appointments of several slots in a real browser', () =
     }, manageUrl);
     expect(moved.booking).toMatchObject({ reference, slot_id: target.id, slot_ids: target.slots, service: 'colour' });
 
+    // The calendar invite replaces the old one: the same UID, a new SEQUENCE.
+    const invite = await phone.evaluate(async (href) => (await fetch(href ?? '')).text(), calendarHref(manageUrl));
+    expect(invite).toContain(`UID:${reference}@holdfast`);
+    expect(invite).toMatch(/SEQUENCE:[1-9]/);
+
     // The other page, live: the old start times are back, the new ones gone.
     await other.waitForSelector(slotSelector(booked.id), { timeout: 3_000 });
     await other.waitForSelector(slotSelector(target.id), { state: 'detached', timeout: 3_000 });
@@ -212,9 +222,17 @@ describe.skipIf(missing)('appointments of several slots in a real browser', () =
     expect((await block.getAttribute('data-slot-ids'))?.split(' ')).toEqual(target.slots);
     await block.click();
     await owner.getByTestId('appointment').waitFor();
-    await expect.poll(async () => owner.getByTestId('history').textContent()).toContain(`booking ${reference}`);
-    await owner.screenshot({ path: screenshotPath('appointment-owner-desktop') });
+    await expect
+      .poll(async () => owner.getByTestId('history').textContent())
+      .toMatch(new RegExp(`Booking moved here.*booking ${reference}`, 's'));
+    // The old first slot's history: booked there, then moved away, under the same reference.
+    await owner.locator(`.card[data-slot-id="${booked.id}"]`).click();
+    await expect
+      .poll(async () => owner.getByTestId('history').textContent())
+      .toMatch(new RegExp(`Booked.*booking ${reference}.*Booking moved away.*booking ${reference}`, 's'));
     // The old slots are free again, each its own card.
     expect(await owner.locator(`.card[data-slot-id="${booked.id}"]`).getAttribute('data-status')).toBe('available');
+    await block.click();
+    await owner.screenshot({ path: screenshotPath('appointment-owner-desktop') });
   }, 60_000);
 });

@@ -18,6 +18,8 @@ const WHAT: Record<string, string> = {
   BookingCancelled: 'Booking cancelled',
   TimeslotClosed: 'Closed',
   TimeslotReopened: 'Reopened',
+  BookingMovedOut: 'Booking moved away',
+  BookingMovedIn: 'Booking moved here',
 };
 
 /** "booking HF-7K2P-9QXD" or "hold 3f2a9c1e": a hold's id is a UUID, its start is enough to tell. */
