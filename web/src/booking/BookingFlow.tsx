@@ -1,90 +1,54 @@
-import type { Challenge } from 'altcha-lib';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { type ApiFailure, api, type Booking, type PublicSlot, type Salon } from '../shared/api.ts';
-import { solveProofOfWork } from '../shared/proof-of-work.ts';
-import { dayLabel, dayOf, timeOf } from '../shared/time.ts';
+import { type ApiFailure, api, type Booking, type PublicSlot, type Salon, type StartOption } from '../shared/api.ts';
 import { Confirmation } from './Confirmation.tsx';
 import { HoldPanel } from './HoldPanel.tsx';
+import { refusalText, reserveWithProof } from './reserve.ts';
+import { ServicePicker } from './ServicePicker.tsx';
+import { type Held, resumeHold, saveHold } from './savedHold.ts';
+import { TimePicker } from './TimePicker.tsx';
+import { useServices } from './useServices.ts';
 import { useSlots } from './useSlots.ts';
 
-// Pick a day and a stylist, tap a time: it is held for you (and hidden from everyone
-// else) while you confirm. Everything on screen follows the live stream.
+// Pick a service, then a stylist (or anyone who offers it), a day and a start time: the
+// whole appointment is held for you (and hidden from everyone else) while you confirm.
+// Everything on screen follows the live stream.
 
-type Hold = { slot: PublicSlot; expiresAt: number };
+/** Our hold: the appointment, and the first slot's version when we got it (to notice it ending). */
+type Hold = { held: Held; version: number; expiresAt: number };
 type Notice = { kind: 'info' | 'ok' | 'error'; text: string };
 
-type ReserveReply = { timeslot: PublicSlot; expires_at: string };
-
-const reserveReply = (reply: ReserveReply): Hold => ({
-  slot: reply.timeslot,
-  expiresAt: Date.parse(reply.expires_at),
-});
-
-const minutes = (seconds: number): string => {
-  const m = Math.ceil(seconds / 60);
-  return m <= 1 ? 'a minute' : `${m} minutes`;
-};
-
-/** What to tell a client whose hold was refused, in the page's words. */
-const refusalText = (failure: ApiFailure): string => {
-  if (failure.status === 409 && failure.code === 'slot_taken') {
-    return 'Sorry — someone else just took that time. Here is what is still free.';
-  }
-  if (failure.code === 'hold_cooldown') {
-    const wait = failure.retryAfter === undefined ? '' : `, or this one again in ${minutes(failure.retryAfter)}`;
-    return `That time was held from this connection a moment ago, and holds cannot be renewed. Please pick another time${wait}.`;
-  }
-  return failure.message;
-};
-
-/**
- * Reserves, solving a proof of work when the server asks for one (much of the day is held).
- * A challenge that failed (it expired while a slow phone worked) comes with a new one.
- */
-const reserveWithProof = async (slotId: string, onSolving: () => void): Promise<ReserveReply> => {
-  let altcha: string | undefined;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await api<ReserveReply>('POST', `/api/timeslots/${slotId}/reserve`, altcha && { altcha });
-    } catch (error) {
-      const failure = error as ApiFailure;
-      const challenge = failure.body?.challenge as Challenge | undefined;
-      const asked = failure.code === 'challenge_required' || failure.code === 'challenge_failed';
-      if (!asked || challenge === undefined || attempt >= 2) throw error;
-      onSolving();
-      altcha = await solveProofOfWork(challenge);
-    }
-  }
-};
+/** A hold is one deadline on its slots: a new hold on them has another. */
+const holdKey = (slotId: string, expiresAt: string | undefined): string => `${slotId}|${expiresAt ?? ''}`;
 
 export const BookingFlow = ({ salon }: { salon: Salon }) => {
   const zone = salon.time_zone;
   const { slots, status, put } = useSlots();
-  const [day, setDay] = useState<string>();
-  const [stylist, setStylist] = useState<string>('any');
+  const { services, failed } = useServices();
+  const [serviceId, setServiceId] = useState<string>();
   const [hold, setHold] = useState<Hold>();
   const [booking, setBooking] = useState<Booking>();
   const [notice, setNotice] = useState<Notice>();
   const [busy, setBusy] = useState(false);
   const held = useRef<Hold | undefined>(undefined);
   held.current = hold;
-  // A hold given up here (released, or run out on our clock) stays given up: the list can
-  // show the slot as ours a moment longer, until the reply or the live update lands, and
+  // A hold given up here (released, or run out on our clock) stays given up: the stream can
+  // show its slots as ours a moment longer, until the reply or the live update lands, and
   // that must not bring the hold back (nor turn "Released." into "the salon closed it").
-  const givenUp = useRef(new Map<string, number>());
+  const givenUp = useRef(new Set<string>());
   const giveUp = useCallback((): string | undefined => {
     const current = held.current;
     if (current === undefined) return undefined;
-    givenUp.current.set(current.slot.id, current.slot.version);
+    for (const id of current.held.hold.slot_ids) givenUp.current.add(holdKey(id, current.held.hold.expires_at));
     held.current = undefined;
     setHold(undefined);
-    return current.slot.id;
+    saveHold(undefined);
+    return current.held.hold.slot_ids[0];
   }, []);
   const expired = useCallback((): void => {
     giveUp();
     setNotice({
       kind: 'error',
-      text: 'Time ran out, so the slot was released. You can pick it again if it is still free.',
+      text: 'Time ran out, so the time was released. You can pick it again if it is still free.',
     });
   }, [giveUp]);
 
@@ -92,59 +56,56 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
   // below), and a released time is not this client's again for a cool-down (holds are not
   // renewable). A hold left behind lapses at its deadline like any other.
 
+  const service = services?.find((s) => s.id === serviceId);
   const all = useMemo(() => [...slots.values()].sort((a, b) => a.start_time.localeCompare(b.start_time)), [slots]);
-  const days = useMemo(() => {
-    const counts = new Map<string, number>();
-    for (const s of all) {
-      const key = dayOf(s.start_time, zone);
-      counts.set(key, (counts.get(key) ?? 0) + (s.status === 'available' ? 1 : 0));
-    }
-    return [...counts];
-  }, [all, zone]);
-  const chosenDay = day ?? days.find(([, free]) => free > 0)?.[0] ?? days[0]?.[0];
-  const shown = all.filter(
-    (s) => dayOf(s.start_time, zone) === chosenDay && (stylist === 'any' || s.stylist === stylist),
-  );
 
   // A hold of ours that the server shows (say, after a reload) is resumed, not forgotten.
   useEffect(() => {
-    if (hold !== undefined || booking !== undefined) return;
-    const mine = all.find(
-      (s) => s.status === 'reserved' && s.yours && s.expires_at && s.version > (givenUp.current.get(s.id) ?? -1),
+    if (hold !== undefined || booking !== undefined || busy) return; // a reserve's own reply is on its way
+    const first = all.find(
+      (s) => s.status === 'reserved' && s.yours && s.expires_at && !givenUp.current.has(holdKey(s.id, s.expires_at)),
     );
-    if (mine?.expires_at) setHold({ slot: mine, expiresAt: Date.parse(mine.expires_at) });
-  }, [all, hold, booking]);
+    if (first?.expires_at === undefined) return;
+    const resumed = resumeHold(first, slots);
+    setHold({ held: resumed, version: first.version, expiresAt: Date.parse(first.expires_at) });
+    if (resumed.hold.service) setServiceId((chosen) => chosen ?? resumed.hold.service);
+  }, [all, slots, hold, booking, busy]);
 
-  // The stream says our hold is gone (expired on the server, or closed by the salon).
+  // The stream says our hold is gone (expired on the server, or closed by the salon): every
+  // slot of an appointment changes in one commit, so its first slot tells.
   useEffect(() => {
     if (hold === undefined) return;
-    const now = slots.get(hold.slot.id);
-    if (now !== undefined && now.version > hold.slot.version && !now.yours) {
+    const now = slots.get(hold.held.hold.slot_ids[0] ?? '');
+    if (now !== undefined && now.version > hold.version && !now.yours) {
       if (Date.now() >= hold.expiresAt - 2_000) expired();
       else {
-        setHold(undefined);
+        giveUp();
         setNotice({
           kind: 'error',
           text: 'The salon has just closed that time, so your hold ended. Please pick another.',
         });
       }
     }
-  }, [slots, hold, expired]);
+  }, [slots, hold, expired, giveUp]);
 
-  const reserve = async (slot: PublicSlot): Promise<void> => {
+  const reserve = async (option: StartOption): Promise<void> => {
+    if (service === undefined) return;
     setBusy(true);
     setNotice(undefined);
     try {
-      if (hold !== undefined && hold.slot.id !== slot.id) await release(false);
-      const reply = await reserveWithProof(slot.id, () =>
+      if (hold !== undefined && hold.held.hold.slot_ids[0] !== option.id) await release(false);
+      const reply = await reserveWithProof(option.id, service.id, () =>
         setNotice({ kind: 'info', text: 'Lots of people are booking right now: checking this browser, a moment…' }),
       );
       setNotice(undefined);
       put(reply.timeslot);
-      setHold(reserveReply(reply));
+      const mine: Held = { hold: reply.hold, stylist: reply.timeslot.stylist };
+      saveHold(mine);
+      setHold({ held: mine, version: reply.timeslot.version, expiresAt: Date.parse(reply.expires_at) });
     } catch (error) {
       const failure = error as ApiFailure;
       setNotice({ kind: 'error', text: failure.code === undefined ? String(failure.message) : refusalText(failure) });
+      // The page did not know: catch up now rather than at the next live message.
       const fresh = await api<PublicSlot[]>('GET', '/api/timeslots?include=all').catch(() => []);
       for (const s of fresh) put(s);
     } finally {
@@ -192,9 +153,11 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
       {hold !== undefined && (
         <HoldPanel
           salon={salon}
-          slot={hold.slot}
+          hold={hold.held.hold}
+          stylist={hold.held.stylist}
           expiresAt={hold.expiresAt}
           onBooked={(b) => {
+            saveHold(undefined);
             setHold(undefined);
             setBooking(b);
           }}
@@ -211,90 +174,29 @@ export const BookingFlow = ({ salon }: { salon: Salon }) => {
         )}
       </div>
 
-      <fieldset className="choice">
-        <legend>Day</legend>
-        <div className="chips">
-          {days.map(([key, free]) => (
-            <button
-              key={key}
-              type="button"
-              className="chip"
-              aria-pressed={key === chosenDay}
-              onClick={() => setDay(key)}
-            >
-              {dayLabel(key, zone)}
-              <small>{free === 0 ? 'full' : `${free} free`}</small>
-            </button>
-          ))}
-        </div>
-      </fieldset>
-
-      <fieldset className="choice">
-        <legend>Stylist</legend>
-        <div className="chips">
-          {['any', ...salon.stylists].map((name) => (
-            <button
-              key={name}
-              type="button"
-              className="chip"
-              aria-pressed={name === stylist}
-              onClick={() => setStylist(name)}
-            >
-              {name === 'any' ? 'Anyone' : name}
-            </button>
-          ))}
-        </div>
-      </fieldset>
-
-      <h2 id="times-heading">{chosenDay ? `Times on ${dayLabel(chosenDay, zone)}` : 'Times'}</h2>
-      {shown.length === 0 ? (
-        <p className="empty">{status === 'live' ? 'No times on this day. Try another day.' : 'Loading times…'}</p>
+      {failed && (
+        <p className="notice" data-kind="error" role="alert">
+          The menu could not be loaded: {failed}
+        </p>
+      )}
+      {services === undefined ? (
+        !failed && <p className="empty">Loading the menu…</p>
       ) : (
-        <ul className="slots" aria-labelledby="times-heading">
-          {shown.map((slot) => (
-            <li key={slot.id}>
-              <SlotButton slot={slot} zone={zone} disabled={busy} onPick={() => void reserve(slot)} />
-            </li>
-          ))}
-        </ul>
+        <ServicePicker services={services} chosen={serviceId} onChoose={(s) => setServiceId(s.id)} />
+      )}
+
+      {service === undefined ? (
+        services !== undefined && <p className="hint">Choose a service to see when it can be done.</p>
+      ) : (
+        <TimePicker
+          service={service}
+          zone={zone}
+          slots={slots}
+          status={status}
+          busy={busy}
+          onPick={(option) => void reserve(option)}
+        />
       )}
     </>
-  );
-};
-
-const STATE_TEXT: Record<PublicSlot['status'], string> = {
-  available: 'Available',
-  unavailable: 'Taken',
-  reserved: 'Held for you',
-  booked: 'Your booking',
-};
-
-const SlotButton = ({
-  slot,
-  zone,
-  disabled,
-  onPick,
-}: {
-  slot: PublicSlot;
-  zone: string;
-  disabled: boolean;
-  onPick: () => void;
-}) => {
-  const time = timeOf(slot.start_time, zone);
-  const canPick = slot.status === 'available';
-  return (
-    <button
-      type="button"
-      className="slot"
-      data-status={slot.status}
-      data-slot-id={slot.id}
-      disabled={!canPick || disabled}
-      aria-label={`${time} with ${slot.stylist}: ${STATE_TEXT[slot.status]}`}
-      onClick={onPick}
-    >
-      <span className="time">{time}</span>
-      <span className="who">{slot.stylist}</span>
-      <span className="state">{STATE_TEXT[slot.status]}</span>
-    </button>
   );
 };

@@ -1,5 +1,5 @@
 import type { Booking, Salon } from '../shared/api.ts';
-import { longDateTime } from '../shared/time.ts';
+import { durationText, longDateTime, longTimeRange } from '../shared/time.ts';
 
 // Booked. The reference is what the client reads out on the phone; the manage link (with
 // its private token) is what lets them cancel from any device.
@@ -10,11 +10,20 @@ export const manageLink = (booking: Booking): string =>
 export const calendarLink = (booking: Booking): string =>
   `/api/bookings/${encodeURIComponent(booking.reference)}/calendar.ics?token=${encodeURIComponent(booking.manage_token ?? '')}`;
 
-/** When, with whom, for whom: the same three facts wherever a booking is shown. */
+/** What, when, with whom, for whom: the same facts wherever a booking is shown. */
 export const BookingFacts = ({ booking, zone }: { booking: Booking; zone: string }) => (
   <dl className="facts">
+    {booking.service_name && (
+      <>
+        <dt>Service</dt>
+        <dd data-testid="booking-service">
+          {booking.service_name}
+          {booking.duration_minutes !== undefined && ` · ${durationText(booking.duration_minutes)}`}
+        </dd>
+      </>
+    )}
     <dt>When</dt>
-    <dd>{longDateTime(booking.start_time, zone)}</dd>
+    <dd data-testid="booking-when">{longTimeRange(booking.start_time, booking.end_time, zone)}</dd>
     <dt>With</dt>
     <dd>{booking.stylist}</dd>
     <dt>Name</dt>
@@ -37,11 +46,11 @@ export const Confirmation = ({ booking, salon, onAgain }: { booking: Booking; sa
         Add to calendar
       </a>
       <a className="btn quiet" href={manageLink(booking)}>
-        View or cancel
+        View, change or cancel
       </a>
     </div>
     <p className="hint">
-      Keep the “View or cancel” link: it is private to you. Online cancellation is possible until{' '}
+      Keep the “View, change or cancel” link: it is private to you. You can change or cancel online until{' '}
       {longDateTime(booking.cancellable_until, salon.time_zone)}.
     </p>
     <div className="actions">

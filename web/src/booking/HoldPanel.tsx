@@ -1,22 +1,24 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import { type ApiFailure, api, type Booking, type PublicSlot, type Salon } from '../shared/api.ts';
-import { clock, longDateTime } from '../shared/time.ts';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type ApiFailure, api, type Booking, type HoldView, type Salon } from '../shared/api.ts';
+import { clock, durationText, longTimeRange } from '../shared/time.ts';
 
-// The slot is yours for a few minutes: a countdown that screen readers hear at sensible
+// The appointment is yours for a few minutes: a countdown that screen readers hear at sensible
 // moments (not every second), and the short form that turns the hold into a booking.
 
 const ANNOUNCE_AT = [120, 60, 30, 10];
 
 export const HoldPanel = ({
   salon,
-  slot,
+  hold,
+  stylist,
   expiresAt,
   onBooked,
   onRelease,
   onExpired,
 }: {
   salon: Salon;
-  slot: PublicSlot;
+  hold: HoldView;
+  stylist: string;
   expiresAt: number;
   onBooked: (booking: Booking) => void;
   onRelease: () => void;
@@ -39,6 +41,11 @@ export const HoldPanel = ({
     if (left <= 0 && !sending) onExpired();
   }, [left, sending, onExpired]);
 
+  // Focused once per hold (not per render: the countdown renders four times a second).
+  const heading = useRef<HTMLHeadingElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new hold is the trigger
+  useEffect(() => heading.current?.focus(), [hold.expires_at]);
+
   const announce = ANNOUNCE_AT.find((s) => whole <= s && whole > s - 1);
 
   const submit = async (event: FormEvent): Promise<void> => {
@@ -55,7 +62,7 @@ export const HoldPanel = ({
         ...(phone.trim() && { phone: phone.trim() }),
         ...(email.trim() && { email: email.trim() }),
       };
-      const reply = await api<{ booking: Booking }>('POST', `/api/timeslots/${slot.id}/book`, { customer });
+      const reply = await api<{ booking: Booking }>('POST', `/api/timeslots/${hold.slot_ids[0]}/book`, { customer });
       onBooked(reply.booking);
     } catch (failure) {
       const { code, message } = failure as ApiFailure;
@@ -69,9 +76,25 @@ export const HoldPanel = ({
   const fraction = Math.min(1, left / salon.hold_seconds);
   return (
     <section className="panel" aria-labelledby="hold-heading">
-      <h2 id="hold-heading">
-        Held for you: {longDateTime(slot.start_time, salon.time_zone)} with {slot.stylist}
+      {/* Focused when it appears: on a phone the time was tapped far below this panel. */}
+      <h2 id="hold-heading" tabIndex={-1} ref={heading}>
+        Held for you: {hold.service_name ?? 'your appointment'}
       </h2>
+      <dl className="facts">
+        {hold.service_name && (
+          <>
+            <dt>Service</dt>
+            <dd data-testid="hold-service">
+              {hold.service_name}
+              {hold.duration_minutes !== undefined && ` · ${durationText(hold.duration_minutes)}`}
+            </dd>
+          </>
+        )}
+        <dt>When</dt>
+        <dd data-testid="hold-when">{longTimeRange(hold.start_time, hold.end_time, salon.time_zone)}</dd>
+        <dt>With</dt>
+        <dd>{stylist}</dd>
+      </dl>
       <div className="countdown">
         <span className="left" role="timer" aria-label="Time left to confirm" data-testid="countdown">
           {clock(left)}

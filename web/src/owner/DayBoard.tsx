@@ -1,13 +1,15 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ApiFailure, Salon } from '../shared/api.ts';
 import { type LiveMessage, useLive } from '../shared/live.ts';
-import { clock, dayOf, timeOf } from '../shared/time.ts';
+import { dayOf } from '../shared/time.ts';
+import { groupByAppointment } from './appointments.ts';
+import { BoardCard } from './BoardCard.tsx';
 import { type OwnerSlot, ownerApi } from './ownerApi.ts';
 import { SlotDetail } from './SlotDetail.tsx';
 import { StatsChart } from './StatsChart.tsx';
 
-// One day, a column per stylist: bookings with the customer, holds with their countdown,
-// closed slots. Kept live by the owner stream; click a slot for its history and replay.
+// One day, a column per stylist: appointments (every slot of a booking or hold as one
+// block) with the service and customer, holds with their countdown, closed slots. Kept live by the owner stream; click a slot for its history and replay.
 
 export const DayBoard = ({
   token,
@@ -76,6 +78,11 @@ export const DayBoard = ({
   };
 
   const chosen = selected === undefined ? undefined : slots.get(selected);
+  /** Every slot of the chosen slot's appointment, as the board knows them (itself alone if none). */
+  const appointmentSlots = (slot: OwnerSlot): OwnerSlot[] => {
+    const ids = slot.booking?.slot_ids ?? (slot.status === 'reserved' ? slot.hold?.slot_ids : undefined) ?? [slot.id];
+    return ids.flatMap((id) => slots.get(id) ?? []);
+  };
   return (
     <div className="layout">
       <section aria-labelledby="board-heading">
@@ -99,14 +106,8 @@ export const DayBoard = ({
             {byStylist.map(([stylist, list]) => (
               <div className="column" key={stylist}>
                 <h3>{stylist}</h3>
-                {list.map((slot) => (
-                  <SlotCard
-                    key={slot.id}
-                    slot={slot}
-                    zone={zone}
-                    current={slot.id === selected}
-                    onSelect={() => setSelected(slot.id)}
-                  />
+                {groupByAppointment(list, Date.now()).map((group) => (
+                  <BoardCard key={group[0]?.id} slots={group} zone={zone} selected={selected} onSelect={setSelected} />
                 ))}
               </div>
             ))}
@@ -120,6 +121,8 @@ export const DayBoard = ({
             token={token}
             salon={salon}
             slot={chosen}
+            appointment={appointmentSlots(chosen)}
+            onSelect={setSelected}
             position={position}
             onClose={() => void act(`/api/admin/timeslots/${chosen.id}/close`, { reason: 'closed from the console' })}
             onReopen={() => void act(`/api/admin/timeslots/${chosen.id}/reopen`)}
@@ -132,44 +135,5 @@ export const DayBoard = ({
         )}
       </aside>
     </div>
-  );
-};
-
-const SlotCard = ({
-  slot,
-  zone,
-  current,
-  onSelect,
-}: {
-  slot: OwnerSlot;
-  zone: string;
-  current: boolean;
-  onSelect: () => void;
-}) => {
-  const left = slot.hold ? (Date.parse(slot.hold.expires_at) - Date.now()) / 1_000 : 0;
-  const live = slot.status === 'reserved' && left > 0;
-  const status = slot.status === 'reserved' && !live ? 'available' : slot.status;
-  return (
-    <button
-      type="button"
-      className="card"
-      data-status={status}
-      data-slot-id={slot.id}
-      aria-current={current}
-      onClick={onSelect}
-    >
-      <span className="top">
-        <span>
-          {timeOf(slot.start_time, zone)}–{timeOf(slot.end_time, zone)}
-        </span>
-        <span>{status === 'reserved' ? `held ${clock(left)}` : status}</span>
-      </span>
-      {slot.booking?.customer && (
-        <span className="sub" style={{ display: 'block' }}>
-          {slot.booking.customer.name} · {slot.booking.customer.phone ?? slot.booking.customer.email} ·{' '}
-          {slot.booking.reference}
-        </span>
-      )}
-    </button>
   );
 };

@@ -2,19 +2,21 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { type ApiFailure, api, type Salon } from '../shared/api.ts';
 import { DayBoard } from './DayBoard.tsx';
 import { ownerApi, savedToken, saveToken } from './ownerApi.ts';
+import { ServicesPanel } from './ServicesPanel.tsx';
 import { TemplateForm } from './TemplateForm.tsx';
 
 // The salon's console: sign in with the owner token, then the day's board (bookings,
-// live holds, history and replay) or the schedule form.
+// live holds, history and replay), the menu of services, or the schedule form.
 
 const today = (zone: string): string =>
   new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(),
   );
 
-type Tab = 'day' | 'schedule';
+type Tab = 'day' | 'services' | 'schedule';
 const TABS: Array<[Tab, string]> = [
   ['day', 'Day'],
+  ['services', 'Services'],
   ['schedule', 'Schedule'],
 ];
 
@@ -93,11 +95,9 @@ export const OwnerApp = () => {
                 </div>
               )}
             </div>
-            {tab === 'day' ? (
-              <DayBoard token={token} salon={salon} date={date} onUnauthorised={signOut} />
-            ) : (
-              <TemplateForm token={token} salon={salon} />
-            )}
+            {tab === 'day' && <DayBoard token={token} salon={salon} date={date} onUnauthorised={signOut} />}
+            {tab === 'services' && <ServicesPanel token={token} salon={salon} onUnauthorised={signOut} />}
+            {tab === 'schedule' && <TemplateForm token={token} salon={salon} />}
           </>
         )}
       </main>

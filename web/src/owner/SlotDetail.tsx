@@ -1,10 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Salon } from '../shared/api.ts';
-import { longDateTime } from '../shared/time.ts';
+import { longDateTime, timeOf } from '../shared/time.ts';
 import { type HistoryEvent, type OwnerSlot, ownerApi } from './ownerApi.ts';
 
-// A slot's audit: every event as a timeline, and a replay slider that rebuilds the slot
-// as it was at any instant between its opening and now (by replaying its events).
+// A slot's audit: every event as a timeline, each naming the appointment (hold or booking)
+// it belongs to, and a replay slider that rebuilds the slot as it was at any instant
+// between its opening and now (by replaying its events). A slot of a longer appointment
+// links to its sibling slots, whose histories tell the same story.
 
 const WHO: Record<string, string> = { client: 'a client', owner: 'the owner', system: 'the system' };
 const WHAT: Record<string, string> = {
@@ -16,7 +18,13 @@ const WHAT: Record<string, string> = {
   BookingCancelled: 'Booking cancelled',
   TimeslotClosed: 'Closed',
   TimeslotReopened: 'Reopened',
+  BookingMovedOut: 'Booking moved away',
+  BookingMovedIn: 'Booking moved here',
 };
+
+/** "booking HF-7K2P-9QXD" or "hold 3f2a9c1e": a hold's id is a UUID, its start is enough to tell. */
+export const appointmentLabel = (appointment: string): string =>
+  /^HF-/i.test(appointment) ? `booking ${appointment}` : `hold ${appointment.slice(0, 8)}`;
 
 const timeWithSeconds = (iso: string, zone: string): string =>
   new Intl.DateTimeFormat('en-GB', {
@@ -33,6 +41,8 @@ export const SlotDetail = ({
   token,
   salon,
   slot,
+  appointment,
+  onSelect,
   position,
   onClose,
   onReopen,
@@ -41,6 +51,9 @@ export const SlotDetail = ({
   token: string;
   salon: Salon;
   slot: OwnerSlot;
+  /** Every slot of the appointment this slot is part of, in time order (itself alone if none). */
+  appointment: OwnerSlot[];
+  onSelect: (slotId: string) => void;
   position: number;
   onClose: () => void;
   onReopen: () => void;
@@ -87,6 +100,32 @@ export const SlotDetail = ({
         Now: <strong data-testid="slot-status">{slot.status}</strong>
         {slot.booking && ` · ${slot.booking.reference} · ${slot.booking.customer?.name ?? ''}`}
       </p>
+      {appointment.length > 1 && (
+        <>
+          <p data-testid="appointment">
+            Part of {slot.booking?.service_name ?? slot.hold?.service_name ?? 'an appointment'},{' '}
+            {timeOf(appointment[0]?.start_time ?? slot.start_time, zone)}–
+            {timeOf(appointment[appointment.length - 1]?.end_time ?? slot.end_time, zone)} ({appointment.length} slots;
+            closing one ends the whole hold)
+          </p>
+          <fieldset className="choice">
+            <legend className="visually-hidden">Slots of this appointment</legend>
+            <div className="chips">
+              {appointment.map((s) => (
+                <button
+                  key={s.id}
+                  type="button"
+                  className="chip"
+                  aria-pressed={s.id === slot.id}
+                  onClick={() => onSelect(s.id)}
+                >
+                  {timeOf(s.start_time, zone)}
+                </button>
+              ))}
+            </div>
+          </fieldset>
+        </>
+      )}
       <div className="actions">
         {slot.status === 'closed' ? (
           <button type="button" className="btn quiet" onClick={onReopen}>
@@ -117,6 +156,11 @@ export const SlotDetail = ({
           <li key={e.revision}>
             <strong>{WHAT[e.type] ?? e.type}</strong> by {WHO[e.who.kind] ?? e.who.kind}
             {typeof e.data.reason === 'string' && ` (${e.data.reason})`}
+            {e.appointment && (
+              <span className="appt" data-appointment={e.appointment}>
+                {appointmentLabel(e.appointment)}
+              </span>
+            )}
             <div className="when">{timeWithSeconds(e.at, zone)}</div>
           </li>
         ))}

@@ -9,9 +9,37 @@ export type OwnerSlot = {
   end_time: string;
   stylist: string;
   status: 'available' | 'reserved' | 'booked' | 'closed';
-  hold: { client: string; reserved_at: string; expires_at: string; seconds_left: number } | null;
-  booking: { reference: string; booked_at: string; customer?: { name: string; phone?: string; email?: string } } | null;
+  /** The same `id` (and `slot_ids`) on every slot of one appointment. */
+  hold: {
+    id: string;
+    client: string;
+    service?: string;
+    service_name?: string;
+    slot_ids: string[];
+    reserved_at: string;
+    expires_at: string;
+    seconds_left: number;
+  } | null;
+  /** The same `reference` (and `slot_ids`) on every slot of one appointment. */
+  booking: {
+    reference: string;
+    booked_at: string;
+    service?: string;
+    service_name?: string;
+    slot_ids: string[];
+    customer?: { name: string; phone?: string; email?: string };
+  } | null;
   version: number;
+};
+
+/** A service as the owner sees it: retired ones too. */
+export type OwnerService = {
+  id: string;
+  name: string;
+  duration_minutes: number;
+  stylists: string[];
+  price?: string;
+  active: boolean;
 };
 
 export type HistoryEvent = {
@@ -21,6 +49,8 @@ export type HistoryEvent = {
   at: string;
   who: { kind: string; id?: string; reason?: string };
   request_id?: string;
+  /** The hold id or booking reference this event belongs to. */
+  appointment?: string;
   data: Record<string, unknown>;
 };
 
@@ -38,5 +68,9 @@ export const saveToken = (token: string | null): void => {
   else sessionStorage.setItem(TOKEN_KEY, token);
 };
 
-export const ownerApi = <T>(token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> =>
-  api<T>(method, path, body, { authorization: `Bearer ${token}` });
+export const ownerApi = <T>(
+  token: string,
+  method: 'GET' | 'POST' | 'PATCH',
+  path: string,
+  body?: unknown,
+): Promise<T> => api<T>(method, path, body, { authorization: `Bearer ${token}` });

@@ -14,9 +14,45 @@ export type PublicSlot = {
   version: number;
 };
 
+/** A service on the menu, as clients see it. */
+export type Service = {
+  id: string;
+  name: string;
+  duration_minutes: number;
+  /** Who offers it. */
+  stylists: string[];
+  price?: string;
+};
+
+/** Where a service can start: `id` is the first slot, `end_time` the appointment's end. */
+export type StartOption = {
+  id: string;
+  start_time: string;
+  end_time: string;
+  stylist: string;
+  status: 'available';
+  slot_ids: string[];
+};
+
+/** A hold as its holder sees it: the whole appointment under one deadline. */
+export type HoldView = {
+  id: string;
+  service?: string;
+  service_name?: string;
+  duration_minutes?: number;
+  slot_ids: string[];
+  start_time: string;
+  end_time: string;
+  expires_at: string;
+};
+
 export type Booking = {
   reference: string;
   slot_id: string;
+  slot_ids: string[];
+  service?: string;
+  service_name?: string;
+  duration_minutes?: number;
   stylist: string;
   start_time: string;
   end_time: string;
@@ -51,7 +87,7 @@ export class ApiFailure extends Error {
 }
 
 export const api = async <T>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},

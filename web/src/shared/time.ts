@@ -40,3 +40,19 @@ export const clock = (seconds: number): string => {
   const s = Math.max(0, Math.ceil(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
+
+/** "09:00–10:30": an appointment on one day. */
+export const timeRange = (start: string, end: string, zone: string): string =>
+  `${timeOf(start, zone)}–${timeOf(end, zone)}`;
+
+/** "Saturday 5 December, 09:00–10:30" */
+export const longTimeRange = (start: string, end: string, zone: string): string =>
+  `${longDateTime(start, zone)}–${timeOf(end, zone)}`;
+
+/** "45 min", "1 h", "1 h 30 min" */
+export const durationText = (minutes: number): string => {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+};
