@@ -75,11 +75,16 @@ describe('POST /api/bookings/:ref/cancel', () => {
     expect(history.filter((e: { type: string }) => e.type === 'BookingCancelled')).toHaveLength(1);
   });
 
-  it('refuses after the cut-off with 409 cancel_cutoff_passed, and the booking stands', async () => {
+  it('refuses after the cut-off with 409 cancel_cutoff_passed (and a move with reschedule_cutoff_passed), and the booking stands', async () => {
     const { client, reference } = await book(2);
     const res = await client.post(`/api/bookings/${reference}/cancel`);
     expect([res.statusCode, json(res).error]).toEqual([409, 'cancel_cutoff_passed']);
-    expect(json(await client.get(`/api/bookings/${reference}`)).booking.status).toBe('confirmed');
+    const move = await client.post(`/api/bookings/${reference}/reschedule`, { slot_id: slotIdAt(48) });
+    expect([move.statusCode, json(move).error]).toEqual([409, 'reschedule_cutoff_passed']);
+    expect(json(await client.get(`/api/bookings/${reference}`)).booking).toMatchObject({
+      status: 'confirmed',
+      slot_id: slotIdAt(2),
+    });
   });
 
   it('refuses without the token or session (404), changing nothing', async () => {

@@ -28,6 +28,22 @@ export const bookingRoutes =
       if (!allowed) throw new ApiError(404, 'booking_not_found', 'no booking with that reference and token');
       return booking;
     };
+    /** Online changes stop CANCEL_CUTOFF_HOURS before the appointment: then the client calls. */
+    const beforeCutoff = (booking: BookingRecord, what: 'cancelled' | 'moved', code: string): void => {
+      if (clock.now() <= booking.startsAt - cutoffMs) return;
+      throw new ApiError(
+        409,
+        code,
+        `bookings can be ${what} online until ${settings.cancelCutoffHours} hours before; please call the salon`,
+      );
+    };
+    const manageRoute = {
+      config: settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {},
+      response: {
+        200: Type.Object({ message: Type.String(), booking: Type.Ref('Booking') }),
+        ...errorResponses(400, 404, 409, 429, 503),
+      },
+    };
     const view = (booking: BookingRecord) =>
       bookingView(booking, {
         now: clock.now(),
@@ -52,17 +68,14 @@ export const bookingRoutes =
     app.post(
       '/api/bookings/:ref/cancel',
       {
-        config: settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {},
+        config: manageRoute.config,
         schema: {
           tags,
           summary: `Cancel your booking (until CANCEL_CUTOFF_HOURS before it starts)`,
           params: BookingParams,
           querystring: ManageQuery,
           body: ManageBody,
-          response: {
-            200: Type.Object({ message: Type.String(), booking: Type.Ref('Booking') }),
-            ...errorResponses(400, 404, 409, 429, 503),
-          },
+          response: manageRoute.response,
         },
       },
       async (request) => {
@@ -70,13 +83,7 @@ export const bookingRoutes =
         const booking = authorised(request.params.ref, request.clientId, token);
         if (booking.status === 'cancelled')
           return { message: 'This booking was already cancelled.', booking: view(booking) };
-        if (clock.now() > booking.startsAt - cutoffMs) {
-          throw new ApiError(
-            409,
-            'cancel_cutoff_passed',
-            `bookings can be cancelled online until ${settings.cancelCutoffHours} hours before; please call the salon`,
-          );
-        }
+        beforeCutoff(booking, 'cancelled', 'cancel_cutoff_passed');
         await engine.cancelBooking(
           booking.slotId,
           { by: 'client', bookingId: booking.bookingId },
@@ -91,7 +98,7 @@ export const bookingRoutes =
     app.post(
       '/api/bookings/:ref/reschedule',
       {
-        config: settings.rateLimitPerMinute > 0 ? { rateLimit: { max: settings.rateLimitPerMinute } } : {},
+        config: manageRoute.config,
         schema: {
           tags,
           summary: 'Move your booking to another start (same service), until CANCEL_CUTOFF_HOURS before it',
@@ -102,10 +109,7 @@ export const bookingRoutes =
           params: BookingParams,
           querystring: ManageQuery,
           body: RescheduleBody,
-          response: {
-            200: Type.Object({ message: Type.String(), booking: Type.Ref('Booking') }),
-            ...errorResponses(400, 404, 409, 429, 503),
-          },
+          response: manageRoute.response,
         },
       },
       async (request) => {
@@ -114,13 +118,7 @@ export const bookingRoutes =
         if (booking.status === 'cancelled') {
           throw new ApiError(409, 'booking_cancelled', 'this booking was cancelled; make a new one');
         }
-        if (clock.now() > booking.startsAt - cutoffMs) {
-          throw new ApiError(
-            409,
-            'reschedule_cutoff_passed',
-            `bookings can be moved online until ${settings.cancelCutoffHours} hours before; please call the salon`,
-          );
-        }
+        beforeCutoff(booking, 'moved', 'reschedule_cutoff_passed');
         const to = runForMove(engine.models, booking, request.body.slot_id);
         await engine.reschedule(
           booking.bookingId,
