@@ -196,11 +196,11 @@ export const decideReserveRun = (
   const run = statesOf(states, command.slotIds);
   if (run[0]?.slot == null) throw new DomainError('slot_not_found', 'no such timeslot');
   if (alreadyHeldBy(run, command.slotIds, command.clientId, ctx.now)) return new Map();
-  const { appointment } = appointmentFor(
-    run,
-    command.slotIds,
-    command.service && command.service.durationMinutes * 60_000,
-  );
+  // A plain one-slot hold (the seed's) has no shape to check and names no appointment.
+  const plain = run.length === 1 && command.service === undefined;
+  const shape = plain
+    ? undefined
+    : appointmentFor(run, command.slotIds, command.service && command.service.durationMinutes * 60_000);
   const claimed = claimRun(
     states,
     command.slotIds,
@@ -212,9 +212,8 @@ export const decideReserveRun = (
     },
     ctx,
   );
-  // A plain one-slot hold (the seed's) names no appointment.
-  if (run.length === 1 && command.service === undefined) return claimed;
-  const named = { ...appointment, ...(command.service !== undefined && { service: command.service }) };
+  if (shape === undefined) return claimed;
+  const named = { ...shape.appointment, ...(command.service !== undefined && { service: command.service }) };
   return replaceReserved(claimed, (e) => ({ ...e, data: { ...e.data, appointment: named } }) as TimeslotEvent);
 };
 

@@ -92,9 +92,15 @@ export const createCommandCycle = (deps: {
   return async (slotIds: readonly string[], decideAll: Decider, meta: CommandMeta): Promise<CycleResult> => {
     for (let attempt = 0; ; attempt += 1) {
       const loaded = await activateAll(slotIds, attempt, meta.receivedAt);
-      const actors = new Map(loaded.map(({ actor }) => [actor.slotId, actor]));
-      const warm = loaded.filter((l) => l.warm).map((l) => l.actor);
-      const states = new Map(loaded.map(({ actor }) => [actor.slotId, actor.state()]));
+      // One pass (this runs for every command; a set of one is the common case).
+      const actors = new Map<string, SlotActor>();
+      const states = new Map<string, SlotState>();
+      const warm: SlotActor[] = [];
+      for (const { actor, warm: wasWarm } of loaded) {
+        actors.set(actor.slotId, actor);
+        states.set(actor.slotId, actor.state());
+        if (wasWarm) warm.push(actor);
+      }
       const forgetUnknown = (): void => {
         for (const [id, state] of states) if (state.status === 'unopened') registry.drop(id); // never cache unknown ids
       };
