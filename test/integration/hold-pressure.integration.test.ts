@@ -174,3 +174,27 @@ describe('the price of a hold', () => {
     expect(workFor({ held: 0, bookable: 0 }, 30)).toBeUndefined();
   });
 });
+
+describe('proof of work for an appointment of several slots', () => {
+  it('prices a long hold as if its other slots were held: free for one slot, a challenge for four', async () => {
+    // Two of Anna's ten hours held (20%): a one-slot hold is free, a four-hour one would make it 50%.
+    r = await appRig({ slots: [...TEN_HOURS, ben], settings: { holdPressurePercent: 30 } });
+    for (const h of [2, 3]) {
+      expect((await r.client({ ip: `198.51.100.${h}` }).post(`/api/timeslots/${slotIdAt(h)}/reserve`)).statusCode).toBe(
+        200,
+      );
+    }
+    await r.owner('POST', '/api/admin/services', { name: 'Long colour', duration_minutes: 240, stylists: ['Anna'] });
+    const c = r.client({ ip: '203.0.113.80' });
+    const long = await c.post(`/api/timeslots/${slotIdAt(5)}/reserve`, { service: 'long-colour' });
+    expect([long.statusCode, json(long).error]).toEqual([428, 'challenge_required']);
+    const solved = await c.post(`/api/timeslots/${slotIdAt(5)}/reserve`, {
+      service: 'long-colour',
+      altcha: await solve(json(long).challenge),
+    });
+    expect(solved.statusCode).toBe(200);
+    expect(json(solved).hold.slot_ids).toHaveLength(4);
+    const short = await r.client({ ip: '203.0.113.81' }).post(`/api/timeslots/${slotIdAt(4)}/reserve`);
+    expect([short.statusCode, json(short).error]).toEqual([428, 'challenge_required']); // 60% held now
+  });
+});

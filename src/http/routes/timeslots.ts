@@ -42,7 +42,11 @@ export const timeslotRoutes =
      * hold comes back as it is (a retried request), a slot held by someone else or booked is
      * refused (409), an unknown one 404.
      */
-    const priceOfHold = (slotId: string, now: number): { work: number | undefined; day: string | undefined } => {
+    const priceOfHold = (
+      slotId: string,
+      now: number,
+      slots = 1,
+    ): { work: number | undefined; day: string | undefined } => {
       const slot = engine.models.availability.slots.get(slotId);
       if (slot === undefined || settings.holdPressurePercent <= 0) return { work: undefined, day: undefined };
       if (slot.status === 'booked' || holdIsLive(slot, now)) return { work: undefined, day: undefined };
@@ -50,7 +54,9 @@ export const timeslotRoutes =
       const to = startOfSalonDay(from + 36 * 3_600_000, settings.salonTz);
       const day = `${stylistSlug(slot.stylist)}\u0000${from}`;
       const { held, bookable } = holdPressure(engine.models.availability, { stylist: slot.stylist, from, to }, now);
-      const pending = Math.min(inFlight.get(day) ?? 0, bookable - held);
+      // An appointment is priced as if its other slots were held already: a long hold on a
+      // busy day costs more than a short one, so services do not make hoarding cheaper.
+      const pending = Math.min((inFlight.get(day) ?? 0) + slots - 1, bookable - held);
       return { work: workFor({ held: held + pending, bookable }, settings.holdPressurePercent), day };
     };
 
@@ -173,15 +179,16 @@ export const timeslotRoutes =
                 slotIds: runFrom(engine.models.availability, id, service).map((s) => s.slotId),
                 service: { id: service.serviceId, name: service.name, durationMinutes: service.durationMinutes },
               };
-        const { work, day } = priceOfHold(id, clock.now());
-        if (day !== undefined) inFlight.set(day, (inFlight.get(day) ?? 0) + 1);
+        const slots = run?.slotIds.length ?? 1;
+        const { work, day } = priceOfHold(id, clock.now(), slots);
+        if (day !== undefined) inFlight.set(day, (inFlight.get(day) ?? 0) + slots);
         let result: Awaited<ReturnType<typeof engine.reserve>>;
         try {
           if (work !== undefined) await ctx.proofOfWork.require(request.body.altcha, id, network, work);
           result = await engine.reserve(id, request.clientId, { ...requestMeta(request), network }, run);
         } finally {
           if (day !== undefined) {
-            const left = (inFlight.get(day) ?? 1) - 1;
+            const left = (inFlight.get(day) ?? slots) - slots;
             if (left > 0) inFlight.set(day, left);
             else inFlight.delete(day);
           }
