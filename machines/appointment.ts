@@ -81,16 +81,22 @@ export type ReserveRun = {
   service?: { id: string; name: string; durationMinutes: number };
 };
 
-/** This very run, already held by the client (one live hold covering exactly these slots)? */
+/**
+ * This very run, already held by the client (one live hold covering exactly these slots)?
+ * A plain one-slot reserve asks for the client's own hold on that slot, whatever it covers:
+ * "asking again for your own live hold returns it unchanged" (the seed's contract).
+ */
 const alreadyHeldBy = (
   run: readonly SlotState[],
   slotIds: readonly string[],
   clientId: string,
   now: number,
+  plain: boolean,
 ): boolean => {
   const hold = run[0]?.hold;
   const covers = hold?.appointment?.slotIds ?? [run[0]?.slot?.slotId];
-  if (covers.length !== slotIds.length || covers.some((id, i) => id !== slotIds[i])) return false;
+  const same = covers.length === slotIds.length && covers.every((id, i) => id === slotIds[i]);
+  if (!same && !plain) return false;
   const holdId = hold?.holdId;
   return run.every(
     (s) =>
@@ -195,9 +201,9 @@ export const decideReserveRun = (
 ): Decisions => {
   const run = statesOf(states, command.slotIds);
   if (run[0]?.slot == null) throw new DomainError('slot_not_found', 'no such timeslot');
-  if (alreadyHeldBy(run, command.slotIds, command.clientId, ctx.now)) return new Map();
   // A plain one-slot hold (the seed's) has no shape to check and names no appointment.
   const plain = run.length === 1 && command.service === undefined;
+  if (alreadyHeldBy(run, command.slotIds, command.clientId, ctx.now, plain)) return new Map();
   const shape = plain
     ? undefined
     : appointmentFor(run, command.slotIds, command.service && command.service.durationMinutes * 60_000);
@@ -273,6 +279,7 @@ export const decideReschedule = (
       by: command.by,
       from: fromAppointment,
       appointment: to,
+      ...(booking.network !== undefined && { network: booking.network }),
     },
   };
   // Slots the booking keeps are free for the claim once it has moved out of them.

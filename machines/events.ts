@@ -85,6 +85,8 @@ export type BookingMovedIn = {
     by: 'client' | 'owner';
     from: Appointment;
     appointment: Appointment;
+    /** The network of the hold it was made from, kept for the cool-down (see ended-holds.ts). */
+    network?: string;
   };
 };
 export type TimeslotClosed = {

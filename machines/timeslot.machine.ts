@@ -98,6 +98,7 @@ export const timeslotMachine = setup({
               customer: event.data.customer,
               bookedAt: ms(event.data.bookedAt),
               appointment: event.data.appointment,
+              ...(event.data.network !== undefined && { network: event.data.network }),
             }),
           }),
         },

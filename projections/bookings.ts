@@ -1,5 +1,5 @@
 import type { Appointment, Customer, TimeslotEvent } from '../machines/index.js';
-import { addToDayIndex, type DayIndex, idsBetween } from './day-index.js';
+import { addToDayIndex, type DayIndex, idsBetween, removeFromDayIndex } from './day-index.js';
 import { internStylist } from './slot-summary.js';
 
 // The owner's view of bookings, cancelled ones included (an owner wants to see that a
@@ -90,7 +90,9 @@ export const applyToBookings = (model: Bookings, slotId: string, event: Timeslot
         moves: booking.moves + 1,
         movedAt: Date.parse(movedAt),
       });
-      if (startsAt !== booking.startsAt) addToDayIndex(model.byDay, startsAt, booking.bookingId);
+      // Filed under its new day only, as a replay from a snapshot would file it.
+      removeFromDayIndex(model.byDay, booking.startsAt, booking.bookingId);
+      addToDayIndex(model.byDay, startsAt, booking.bookingId);
       return;
     }
     case 'BookingCancelled': {

@@ -16,6 +16,13 @@ export const addToDayIndex = (index: DayIndex, epochMs: number, id: string): voi
   else ids.add(id);
 };
 
+export const removeFromDayIndex = (index: DayIndex, epochMs: number, id: string): void => {
+  const day = dayOf(epochMs);
+  const ids = index.get(day);
+  ids?.delete(id);
+  if (ids?.size === 0) index.delete(day);
+};
+
 /** Ids filed under the days overlapping [from, to). Callers filter exact bounds. */
 export const idsBetween = (index: DayIndex, from: number, to: number): string[] => {
   const out: string[] = [];

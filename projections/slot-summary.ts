@@ -103,8 +103,15 @@ export const evolveSlot = (
     case 'BookingMovedOut':
       return { ...next, status: 'available', booking: null };
     case 'BookingMovedIn': {
-      const { bookingId, clientId, bookedAt, appointment } = event.data;
-      return { ...next, status: 'booked', booking: { bookingId, clientId, bookedAt: ms(bookedAt), appointment } };
+      const { bookingId, clientId, bookedAt, appointment, network } = event.data;
+      const booking = {
+        bookingId,
+        clientId,
+        bookedAt: ms(bookedAt),
+        appointment,
+        ...(network !== undefined && { network }),
+      };
+      return { ...next, status: 'booked', booking };
     }
     case 'TimeslotClosed':
       return { ...next, status: 'closed' };

@@ -1,4 +1,4 @@
-import { DomainError, fitRun, type Service, stylistSlug } from '../machines/index.js';
+import { DomainError, fitRun, MAX_RUN_SLOTS, type Service, stylistSlug } from '../machines/index.js';
 import { type Availability, type SlotQuery, slotsBetween } from './availability.js';
 import { holdIsLive, type SlotSummary } from './slot-summary.js';
 
@@ -10,13 +10,8 @@ import { holdIsLive, type SlotSummary } from './slot-summary.js';
 export const offers = (service: Pick<Service, 'stylists'>, stylist: string): boolean =>
   service.stylists === null || service.stylists.some((s) => stylistSlug(s) === stylistSlug(stylist));
 
-/** The stylist's slot that starts when `slot` ends, if there is one. */
-const nextOf =
-  (model: Availability) =>
-  (slot: SlotSummary): SlotSummary | undefined =>
-    slotsBetween(model, { from: slot.endsAt, to: slot.endsAt + 1, stylist: slot.stylist }).find(
-      (s) => s.stylist === slot.stylist && s.startsAt === slot.endsAt,
-    );
+/** Slot length, for summing how much of a service a run covers. */
+const lengthOf = (slot: SlotSummary): number => slot.endsAt - slot.startsAt;
 
 /**
  * The run of slots the service needs from `slotId` (its first), whatever their state: the
@@ -29,30 +24,56 @@ export const runFrom = (model: Availability, slotId: string, service: Service): 
   if (!offers(service, first.stylist)) {
     throw new DomainError('service_does_not_fit', `${first.stylist} does not offer ${service.name}`);
   }
-  return fitRun(first, service.durationMinutes * 60_000, nextOf(model));
+  // One read of the stylist's slots over the span the run can reach, then a walk by start time.
+  const need = service.durationMinutes * 60_000;
+  const span = slotsBetween(model, { from: first.startsAt, to: first.startsAt + need, stylist: first.stylist });
+  const byStart = new Map(span.filter((s) => s.stylist === first.stylist).map((s) => [s.startsAt, s]));
+  return fitRun(first, need, (slot) => byStart.get(slot.endsAt));
 };
 
 const isFree = (slot: SlotSummary, now: number): boolean =>
   (slot.status === 'available' || (slot.status === 'reserved' && !holdIsLive(slot, now))) && slot.startsAt > now;
 
-/** Every start in the range at which the service fits on free slots, in time then stylist order. */
+/**
+ * Every start in the range at which the service fits on free slots, in time then stylist
+ * order. One pass per stylist: a window over free contiguous slots that grows until it
+ * covers the service and shrinks from the front as the start moves on (linear in the slots
+ * read, whatever the service's length).
+ */
 export const startOptions = (model: Availability, query: SlotQuery, service: Service, now: number): SlotSummary[][] => {
-  // A run may reach past the range's end: look that far ahead for its later slots.
-  const reach = service.durationMinutes * 60_000;
-  const free = new Map<string, SlotSummary>(); // stylist + start → free slot
-  const key = (stylist: string, at: number): string => `${stylist}\u0000${at}`;
-  const candidates = slotsBetween(model, { ...query, to: query.to + reach }).filter(
-    (s) => offers(service, s.stylist) && isFree(s, now),
-  );
-  for (const s of candidates) free.set(key(s.stylist, s.startsAt), s);
+  const need = service.durationMinutes * 60_000;
+  // A run may reach past the range's end: read that far ahead for its later slots.
+  const byStylist = new Map<string, SlotSummary[]>();
+  for (const s of slotsBetween(model, { ...query, to: query.to + need })) {
+    if (!offers(service, s.stylist) || !isFree(s, now)) continue;
+    const own = byStylist.get(s.stylist);
+    if (own === undefined) byStylist.set(s.stylist, [s]);
+    else own.push(s);
+  }
   const options: SlotSummary[][] = [];
-  for (const first of candidates) {
-    if (first.startsAt >= query.to) break;
-    try {
-      options.push(fitRun(first, reach, (slot) => free.get(key(slot.stylist, slot.endsAt))));
-    } catch {
-      // does not fit from here: a gap, a taken slot or the end of the day
+  for (const slots of byStylist.values()) {
+    let end = 0; // the window is slots[start, end), contiguous, covering `covered`
+    let covered = 0;
+    for (let start = 0; start < slots.length; start += 1) {
+      const first = slots[start] as SlotSummary;
+      if (first.startsAt >= query.to) break;
+      if (end <= start) {
+        end = start;
+        covered = 0;
+      }
+      while (covered < need && end < slots.length) {
+        const next = slots[end] as SlotSummary;
+        if (end > start && next.startsAt !== (slots[end - 1] as SlotSummary).endsAt) break; // a gap
+        covered += lengthOf(next);
+        end += 1;
+      }
+      if (covered >= need && end - start <= MAX_RUN_SLOTS) options.push(slots.slice(start, end));
+      covered -= lengthOf(first);
     }
   }
-  return options;
+  return options.sort(
+    (a, b) =>
+      (a[0] as SlotSummary).startsAt - (b[0] as SlotSummary).startsAt ||
+      (a[0] as SlotSummary).stylist.localeCompare((b[0] as SlotSummary).stylist),
+  );
 };

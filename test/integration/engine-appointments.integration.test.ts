@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkLog, describeViolations } from '../../projections/index.js';
+import { bookingsBetween, checkLog, decodeModels, describeViolations, encodeModels } from '../../projections/index.js';
 import { readWholeLog } from '../../src/eventlog/port.js';
 import { OWNER, type Rig, sqliteRig } from '../support/engine-harness.js';
 import { HOUR, MINUTE, T0 } from '../support/fixtures.js';
@@ -160,6 +160,26 @@ describe('appointments on the engine (SQLite)', () => {
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason.code === 'slot_taken')).toHaveLength(2);
+    await sound();
+  });
+
+  it('lists a booking moved to another day once, on its new day, as a replay from a snapshot does', async () => {
+    const nextDay = (n: number) => ({
+      ...quarter(n),
+      startsAt: quarter(n).startsAt + 24 * HOUR,
+      endsAt: quarter(n).endsAt + 24 * HOUR,
+    });
+    const later = await rig.engine.openMany([0, 1, 2].map(nextDay), OWNER);
+    const laterIds = later.map((o) => (o.ok ? (o.result.slot.slot?.slotId ?? '') : ''));
+    await rig.engine.reserve(ids[0] ?? '', 'client-a', {}, run(0, 3));
+    const reference = (await rig.engine.book(ids[0] ?? '', 'client-a', customer)).slot.booking?.bookingId ?? '';
+    await rig.engine.reschedule(reference, laterIds, { by: 'client' }, { actor: { kind: 'client', id: 'client-a' } });
+    const listed = bookingsBetween(rig.engine.models.bookings, T0, T0 + 3 * 24 * HOUR).map((b) => b.bookingId);
+    expect(listed).toEqual([reference]);
+    expect(bookingsBetween(rig.engine.models.bookings, T0, T0 + 24 * HOUR)).toEqual([]);
+    const mark = { position: rig.engine.models.position, streamId: 'x', revision: 0, recordedAt: '' };
+    const restored = decodeModels(JSON.parse(JSON.stringify(encodeModels(rig.engine.models, 'fold', mark))));
+    expect(restored.bookings.byDay).toEqual(rig.engine.models.bookings.byDay);
     await sound();
   });
 });

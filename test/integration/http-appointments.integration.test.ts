@@ -51,6 +51,10 @@ describe('appointments over HTTP', () => {
     expect(json(await rig.client().get('/api/timeslots?service=colour'))).toEqual([]);
     const unknown = await rig.client().get('/api/timeslots?service=perm');
     expect([unknown.statusCode, json(unknown).error]).toEqual([404, 'service_not_found']);
+    const from = new Date(START).toISOString();
+    const to = new Date(START + 40 * 24 * HOUR).toISOString();
+    const months = await rig.client().get(`/api/timeslots?service=cut-blow-dry&from=${from}&to=${to}`);
+    expect([months.statusCode, json(months).error]).toEqual([400, 'invalid_range']);
   });
 
   it('holds the whole run, books it from its last slot, and the owner sees one appointment', async () => {

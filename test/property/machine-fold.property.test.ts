@@ -65,6 +65,7 @@ const common = (s: {
     bookingId: s.booking.bookingId,
     clientId: s.booking.clientId,
     appointment: s.booking.appointment,
+    network: s.booking.network,
   },
 });
 
@@ -122,7 +123,8 @@ describe('the slot machine and the read-model fold (property)', () => {
             else if (o.kind === 'reserve') {
               const slotIds = IDS.slice(o.start, o.start + o.length);
               const service = { id: 'x', name: 'X', durationMinutes: 15 * o.length };
-              apply(decideReserveRun(states, { clientId: o.client, holdId: `h${n}`, slotIds, service }, ctx));
+              const network = `net-${o.client}`;
+              apply(decideReserveRun(states, { clientId: o.client, holdId: `h${n}`, slotIds, service, network }, ctx));
             } else if (o.kind === 'book')
               apply(on(o.slot, { type: 'book', clientId: o.client, customer, bookingId: `B${n}` }));
             else if (o.kind === 'cancelHold') apply(on(o.slot, { type: 'cancelHold', clientId: o.client }));
@@ -136,13 +138,15 @@ describe('the slot machine and the read-model fold (property)', () => {
               const booking = states.get(IDS[o.slot] ?? '')?.booking;
               const length = booking?.appointment?.slotIds.length ?? 1;
               const to = IDS.slice(o.to, o.to + length);
-              apply(
-                decideReschedule(
-                  states,
-                  { bookingId: booking?.bookingId ?? '', by: 'client', slotId: IDS[o.slot] ?? '', to },
-                  ctx,
-                ),
+              const moved = decideReschedule(
+                states,
+                { bookingId: booking?.bookingId ?? '', by: 'client', slotId: IDS[o.slot] ?? '', to },
+                ctx,
               );
+              apply(moved);
+              // A moved booking keeps the network of the hold it was made from (for the cool-down).
+              const after = stateOf((actors[IDS.indexOf(to[0] ?? '')] as (typeof actors)[number]).getSnapshot());
+              if (moved.size > 0) expect(after.booking?.network).toBe(booking?.network);
             }
           } catch (error) {
             if (typeof (error as { code?: unknown }).code !== 'string') throw error; // refusals are fine; bugs are not

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import {
@@ -184,6 +185,12 @@ describe('holding a run', () => {
     expect(() => decideReserveRun(states, overlapping, ctx(T0 + MINUTE))).toThrow(
       expect.objectContaining({ code: 'slot_taken' }),
     );
+    // A plain reserve of one of its slots (the seed's request) gives the hold back unchanged.
+    const plain = { clientId: 'a', holdId: 'plain', slotIds: [ID(1)] };
+    expect(decideReserveRun(states, plain, ctx(T0 + MINUTE)).size).toBe(0);
+    expect(() => decideReserveRun(states, { ...plain, clientId: 'b' }, ctx(T0 + MINUTE))).toThrow(
+      expect.objectContaining({ code: 'slot_taken' }),
+    );
   });
 
   it('expires a lapsed appointment on all its slots, inside the new run or not, or asks for them', () => {
@@ -243,5 +250,69 @@ describe('a command on one slot of an appointment', () => {
       summary = evolveSlot(summary, e, revision);
     });
     expect(summary?.hold?.appointment).toEqual(held.get(ID(1))?.hold?.appointment);
+  });
+});
+
+describe('start options (property)', () => {
+  it('are exactly the starts where a brute-force fit succeeds on free slots', () => {
+    const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31);
+    console.log(`start options property: seed ${seed}`);
+    const layout = fc.array(fc.record({ open: fc.boolean(), held: fc.boolean(), long: fc.boolean() }), {
+      minLength: 1,
+      maxLength: 16,
+    });
+    fc.assert(
+      fc.property(fc.tuple(layout, layout), fc.integer({ min: 1, max: 7 }), ([anna, ben], quarters) => {
+        const model = createAvailability();
+        for (const [stylist, cells] of [
+          ['Anna', anna],
+          ['Ben', ben],
+        ] as const) {
+          let at = START;
+          cells.forEach((cell, n) => {
+            const length = cell.long ? 2 * Q : Q;
+            if (cell.open) {
+              const slotId = slotIdFor(stylist, at);
+              const open: TimeslotEvent = {
+                type: 'TimeslotOpened',
+                data: { slotId, stylist, startTime: iso(at), endTime: iso(at + length), openedAt: iso(T0) },
+              };
+              applyToAvailability(model, slotId, open, 0);
+              if (cell.held) {
+                const held: TimeslotEvent = {
+                  type: 'TimeslotReserved',
+                  data: { holdId: `h${n}`, clientId: 'x', reservedAt: iso(T0), expiresAt: iso(T0 + HOLD_MS) },
+                };
+                applyToAvailability(model, slotId, held, 1);
+              }
+            }
+            at += length;
+          });
+        }
+        const service = {
+          serviceId: 's',
+          name: 'S',
+          durationMinutes: 15 * quarters,
+          stylists: null,
+          price: null,
+          active: true,
+        };
+        const query = { from: T0, to: START + 24 * HOUR };
+        const free = [...model.slots.values()].filter((s) => s.status === 'available');
+        const expected: string[][] = [];
+        for (const first of free.sort((a, b) => a.startsAt - b.startsAt || a.stylist.localeCompare(b.stylist))) {
+          try {
+            const next = (s: (typeof free)[number]) =>
+              free.find((x) => x.stylist === s.stylist && x.startsAt === s.endsAt);
+            expected.push(fitRun(first, quarters * Q, next).map((s) => s.slotId));
+          } catch {
+            // no fit from here
+          }
+        }
+        const actual = startOptions(model, query, service, T0).map((run) => run.map((s) => s.slotId));
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 300, seed },
+    );
   });
 });

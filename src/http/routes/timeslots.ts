@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, isoTime, type Service, stylistSlug } from '../../../machines/index.js';
 import { holdIsLive, holdPressure, runFrom, slotsBetween, startOptions } from '../../../projections/index.js';
+import { ApiError } from '../api-error.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { workFor } from '../proof-of-work.js';
@@ -23,6 +24,7 @@ import { bookingView, holdView, publicSlot, secondsLeft } from '../views.js';
 // hold of yours). The caller is the session; `user_id` in a body is ignored.
 
 const tags = ['timeslots'];
+const MAX_OPTIONS_RANGE_MS = 31 * 86_400_000;
 
 export const timeslotRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
@@ -127,6 +129,10 @@ export const timeslotRoutes =
         };
         if (request.query.service !== undefined) {
           const service = bookableService(request.query.service);
+          // Every start of a short service over months is a large answer: a month at most.
+          if (query.to - query.from > MAX_OPTIONS_RANGE_MS) {
+            throw new ApiError(400, 'invalid_range', 'start options cover at most 31 days; ask for a shorter range');
+          }
           return startOptions(engine.models.availability, query, service, now).map((run) => {
             const [first] = run as [(typeof run)[number]];
             return {
@@ -251,7 +257,7 @@ export const timeslotRoutes =
           summary: 'Release your hold',
           params: SlotIdParams,
           body: SeedBody,
-          response: { 200: MessageAndSlot, ...errorResponses(400, 404, 429, 503) },
+          response: { 200: MessageAndSlot, ...errorResponses(400, 404, 409, 429, 503) },
         },
       },
       async (request) => {
