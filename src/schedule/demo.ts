@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Engine } from '../engine/engine.js';
 import { expandWeeklyTemplate, type WeeklyTemplate } from './weekly-template.js';
 
-// What a first start shows: three stylists, the next 14 days, ordinary salon hours on a
+// What a first start shows: three stylists, the next 7 days, ordinary salon hours on a
 // 15-minute grid, and a menu whose services take one to six of those slots.
 
 /** The demo menu: who offers what, as a small salon would have it. */
@@ -26,7 +26,7 @@ export const demoTemplate = (now: number, zone: string): WeeklyTemplate => {
     slotMinutes: 15,
     stylists: ['Anna', 'Ben', 'Chloé'],
     from: tomorrow.toISODate() ?? '',
-    to: tomorrow.plus({ days: 13 }).toISODate() ?? '',
+    to: tomorrow.plus({ days: 6 }).toISODate() ?? '',
     zone,
   };
 };

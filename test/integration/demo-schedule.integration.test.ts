@@ -11,7 +11,7 @@ describe('demo schedule on a fresh SQLite log', () => {
   });
   afterEach(() => rig.dispose());
 
-  it('opens two weeks for three stylists once, and survives a restart unchanged', async () => {
+  it('opens a week for three stylists, with the menu, once, and survives a restart unchanged', async () => {
     const opened = await openDemoSchedule(rig.engine, T0, 'Europe/London');
     expect(opened).toBeGreaterThan(150);
     const all = slotsBetween(rig.engine.models.availability, { from: T0, to: T0 + 15 * 24 * HOUR });
