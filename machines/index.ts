@@ -10,3 +10,5 @@ export * from './plain-text.js';
 export * from './slot-id.js';
 export * from './timeslot.machine.js';
 export * from './upcast.js';
+export * from './notification.js';
+export * from './notification-plan.js';

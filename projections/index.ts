@@ -10,3 +10,4 @@ export * from './slot-history.js';
 export * from './slot-summary.js';
 export * from './snapshot.js';
 export * from './start-options.js';
+export * from './notifications.js';
