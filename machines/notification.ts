@@ -74,7 +74,10 @@ export type NotificationWithdrawn = {
   type: 'NotificationWithdrawn';
   data: { id: string; withdrawnAt: string; reason: string };
 };
-export type NotificationSkipped = { type: 'NotificationSkipped'; data: { id: string; skippedAt: string; reason: string } };
+export type NotificationSkipped = {
+  type: 'NotificationSkipped';
+  data: { id: string; skippedAt: string; reason: string };
+};
 export type NotificationResendRequested = {
   type: 'NotificationResendRequested';
   data: { id: string; requestedAt: string };
@@ -155,20 +158,27 @@ export const evolveNotifications = (state: BookingNotifications, event: Notifica
       return;
     }
     case 'NotificationClaimed':
-      return set({ status: 'sending', attempts: event.data.attempt, leaseUntil: ms(event.data.leaseUntil) });
+      set({ status: 'sending', attempts: event.data.attempt, leaseUntil: ms(event.data.leaseUntil) });
+      return;
     case 'NotificationSent':
-      return set({ status: 'sent', sentAt: event.data.sentAt });
+      set({ status: 'sent', sentAt: event.data.sentAt });
+      return;
     case 'NotificationAttemptFailed':
-      return set({ status: 'scheduled', nextAt: ms(event.data.retryAt), error: event.data.error });
+      set({ status: 'scheduled', nextAt: ms(event.data.retryAt), error: event.data.error });
+      return;
     case 'NotificationGivenUp':
-      return set({ status: event.data.permanent ? 'failed' : 'given_up', error: event.data.error });
+      set({ status: event.data.permanent ? 'failed' : 'given_up', error: event.data.error });
+      return;
     case 'NotificationWithdrawn':
-      return set({ status: 'withdrawn', error: event.data.reason });
+      set({ status: 'withdrawn', error: event.data.reason });
+      return;
     case 'NotificationSkipped':
-      return set({ status: 'skipped', error: event.data.reason });
+      set({ status: 'skipped', error: event.data.reason });
+      return;
     case 'NotificationResendRequested': {
       const at = ms(event.data.requestedAt);
-      return set({ status: 'scheduled', nextAt: at, windowFrom: at });
+      set({ status: 'scheduled', nextAt: at, windowFrom: at });
+      return;
     }
     default: {
       const unknown: never = event;
@@ -283,7 +293,9 @@ export const decideResend = (
   state: BookingNotifications,
   id: string,
   now: number,
-): { ok: true; events: NotificationEvent[] } | { ok: false; code: 'notification_not_found' | 'notification_pending' } => {
+):
+  | { ok: true; events: NotificationEvent[] }
+  | { ok: false; code: 'notification_not_found' | 'notification_pending' } => {
   const n = state.byId.get(id);
   if (n === undefined) return { ok: false, code: 'notification_not_found' };
   if (isPending(n)) return { ok: false, code: 'notification_pending' };

@@ -12,8 +12,8 @@ import {
   emptyBookingNotifications,
   evolveNotifications,
   isNotificationStream,
-  nextActionAt,
   type NotificationEvent,
+  nextActionAt,
   notificationStreamOf,
   type PlanConfig,
   planNotifications,
@@ -261,13 +261,11 @@ export const createNotifier = (options: NotifierOptions) => {
       again = true;
       return;
     }
-    running = (async () => {
-      do {
-        again = false;
-        await pump();
-      } while (again && !stopped);
-    })().finally(() => {
+    again = false;
+    running = pump().finally(() => {
       running = undefined;
+      // A commit may land between the pump's end and this line (the log delivers in microtasks).
+      if (again) kick();
     });
   }
 
