@@ -49,7 +49,7 @@ const setup = async (config: Partial<NotifyConfig> = {}, withSmtp = true) => {
   const notify: NotifyConfig = {
     reminderHours: [24, 2],
     ownerEmail: 'owner@salon.example',
-    smtpUrl: smtp().url,
+    smtpUrl: sink?.url,
     mailFrom: 'Holdfast salon <no-reply@salon.example>',
     smsWebhookUrl: undefined,
     smsWebhookSecret: undefined,
