@@ -6,6 +6,8 @@ export * from './ended-holds.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './iso-time.js';
+export * from './notification.js';
+export * from './notification-plan.js';
 export * from './plain-text.js';
 export * from './slot-id.js';
 export * from './timeslot.machine.js';

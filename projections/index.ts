@@ -4,6 +4,7 @@ export * from './day-index.js';
 export * from './hold-outcomes.js';
 export * from './hold-pressure.js';
 export * from './log-invariants.js';
+export * from './notifications.js';
 export * from './read-models.js';
 export * from './services.js';
 export * from './slot-history.js';

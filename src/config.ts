@@ -47,6 +47,21 @@ export type Config = {
   /** A separate metrics listener (no token), on metricsHost. */
   metricsPort: number | undefined;
   metricsHost: string;
+  notify: NotifyConfig;
+};
+
+/** Messages to clients and the salon (issue 19); no transport set: recorded as skipped. */
+export type NotifyConfig = {
+  /** Hours before an appointment a reminder is due; [] for none. */
+  reminderHours: number[];
+  ownerEmail: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  smsWebhookUrl: string | undefined;
+  smsWebhookSecret: string | undefined;
+  giveUpHours: number;
+  /** How long a claimed send keeps other processes off it (a crashed sender's claim lapses). */
+  leaseSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -89,6 +104,58 @@ const proxies = (raw: string | undefined): false | string[] => {
   throw new ConfigError(
     `TRUST_PROXY must be 0, 1 (proxies on loopback or a private network), or the proxies' addresses/CIDRs (got "${value}")`,
   );
+};
+
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+
+const reminderHours = (raw: string | undefined): number[] => {
+  const value = (raw ?? '24,2').trim();
+  if (value === '') return [];
+  const hours = value.split(',').map((h) => Number(h.trim()));
+  if (hours.some((h) => !Number.isFinite(h) || h <= 0 || h > 24 * 30)) {
+    throw new ConfigError(`REMINDER_HOURS must be a comma list of hours like 24,2 or 0.5 (got "${value}")`);
+  }
+  return [...new Set(hours)].sort((a, b) => b - a);
+};
+
+const notifyConfig = (env: Env): NotifyConfig => {
+  const ownerEmail = env.OWNER_EMAIL?.trim() || undefined;
+  if (ownerEmail !== undefined && !EMAIL.test(ownerEmail)) {
+    throw new ConfigError(`OWNER_EMAIL must be an email address (got "${ownerEmail}")`);
+  }
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/\s]+/.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465');
+  }
+  const mailFrom = env.MAIL_FROM?.trim() || 'Holdfast salon <no-reply@holdfast.invalid>';
+  const smsWebhookUrl = env.SMS_WEBHOOK_URL?.trim() || undefined;
+  if (smsWebhookUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(smsWebhookUrl)) {
+    throw new ConfigError(`SMS_WEBHOOK_URL must be an http(s) URL (got "${smsWebhookUrl}")`);
+  }
+  const smsWebhookSecret = env.SMS_WEBHOOK_SECRET?.trim() || undefined;
+  if (smsWebhookUrl !== undefined && (smsWebhookSecret === undefined || smsWebhookSecret.length < 16)) {
+    throw new ConfigError('SMS_WEBHOOK_SECRET (at least 16 characters) is needed with SMS_WEBHOOK_URL');
+  }
+  return {
+    reminderHours: reminderHours(env.REMINDER_HOURS),
+    ownerEmail,
+    smtpUrl,
+    mailFrom,
+    smsWebhookUrl,
+    smsWebhookSecret,
+    giveUpHours: positive(env, 'NOTIFY_GIVE_UP_HOURS', 24),
+    leaseSeconds: integer(env, 'NOTIFY_LEASE_SECONDS', 120, 1, 3_600),
+  };
+};
+
+const positive = (env: Env, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 24 * 365) {
+    throw new ConfigError(`${name} must be a number of hours above 0 (got "${raw}")`);
+  }
+  return value;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -135,6 +202,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     );
   }
   return {
+    notify: notifyConfig(env),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),

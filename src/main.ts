@@ -11,6 +11,7 @@ import { defaultHttpSettings, type StartupWork } from './http/context.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { notifierFromConfig } from './notify/setup.js';
 import { openDemoSchedule } from './schedule/demo.js';
 import { loadSecrets } from './secrets.js';
 import { createSnapshotFile, SNAPSHOT_FILE } from './snapshots/file.js';
@@ -70,7 +71,18 @@ const main = async (): Promise<void> => {
   const startup: StartupWork = {
     pending: config.demo ? 'opening the demo schedule' : undefined,
   };
+  // Messages follow the log on their own (after the engine's replay), never inside a request.
+  const notifier = notifierFromConfig(config.notify, {
+    log,
+    clock: systemClock,
+    sessionSecret: secrets.sessionSecret,
+    publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+    salonName: config.salonName,
+    salonTz: config.salonTz,
+    logger,
+  });
   const app = await buildApp({
+    notifier,
     engine,
     clock: systemClock,
     metrics,
@@ -125,6 +137,7 @@ const main = async (): Promise<void> => {
     force.unref();
     await app.close(); // stops accepting; waits for requests in flight; closes WebSockets
     await metricsServer?.close();
+    await notifier.stop();
     await engine.stop();
     await saveSnapshot('shutdown');
     await log.close();
@@ -147,6 +160,13 @@ const main = async (): Promise<void> => {
     'replayed the log',
   );
   if (replayed >= SNAPSHOT_AFTER_REPLAYING) await saveSnapshot('start-up');
+  logger.info(
+    { transports: notifier.transports, reminderHours: config.notify.reminderHours },
+    notifier.transports.length === 0
+      ? 'notifications: no transport configured (SMTP_URL, SMS_WEBHOOK_URL): messages are recorded as skipped'
+      : `notifications: sending by ${notifier.transports.join(' and ')}`,
+  );
+  notifier.start().catch((error: unknown) => logger.error({ err: error }, 'the notifier could not start'));
 
   if (startup.pending !== undefined) {
     // Opening is idempotent, so a failure part-way (the log went away) is simply retried;

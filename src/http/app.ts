@@ -20,6 +20,7 @@ import { createNetworkIds } from './network.js';
 import { createOwnerGuessLimit, ownerAuthHook } from './owner-auth.js';
 import { createProofOfWork } from './proof-of-work.js';
 import { adminBookingRoutes } from './routes/admin-bookings.js';
+import { adminNotificationRoutes } from './routes/admin-notifications.js';
 import { adminScheduleRoutes } from './routes/admin-schedule.js';
 import { adminSlotRoutes } from './routes/admin-slots.js';
 import { bookingRoutes } from './routes/bookings.js';
@@ -212,6 +213,7 @@ export const buildApp = async (deps: HttpDeps) => {
     await admin.register(adminSlotRoutes(ctx));
     await admin.register(adminBookingRoutes(ctx));
     await admin.register(adminServiceRoutes(ctx));
+    await admin.register(adminNotificationRoutes(ctx));
   });
 
   await app.register(liveRoutes(ctx));

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { Metrics } from '../metrics.js';
+import type { Notifier } from '../notify/notifier.js';
 import { SOCKET_ALLOWANCE } from './live/allowance.js';
 import type { ManageTokens } from './manage-token.js';
 import type { NetworkIds } from './network.js';
@@ -52,6 +53,8 @@ export type HttpDeps = {
   settings: HttpSettings;
   logger?: Logger;
   startup?: StartupWork;
+  /** The owner's window on messages; absent: the notification routes answer 503. */
+  notifier?: Pick<Notifier, 'list' | 'resend'>;
 };
 
 /** Work the process still does after replay before it should take traffic: readyz says 503 meanwhile. */

@@ -7,7 +7,7 @@ import { createEngine } from '../../src/engine/engine.js';
 import { createSqliteLog } from '../../src/eventlog/sqlite.js';
 import { createSnapshotFile } from '../../src/snapshots/file.js';
 import { OWNER, sqliteRig } from '../support/engine-harness.js';
-import { anna, tempDir } from '../support/fixtures.js';
+import { anna, tempDir, until } from '../support/fixtures.js';
 import { assertBuilt, browser, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
 
 // Read-model snapshots beside the SQLite log: trusted only when they are of this log and
@@ -112,7 +112,8 @@ describe('the real process', () => {
 
     const third = await start();
     expect(third.output()).toContain('read models from snapshot');
-    expect(third.output()).toMatch(/"replayed":[1-9]/);
+    // pino writes asynchronously: the line may land just after /readyz says ready.
+    await until(() => /"replayed":[1-9]/.test(third.output()));
     const stranger = browser(third.base);
     expect((await stranger.call('GET', secondBooking)).body.booking?.status).toBe('confirmed');
     const listed = (await stranger.call('GET', '/api/timeslots')).body as unknown as Array<{ id: string }>;

@@ -9,7 +9,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS' | 'HEAD';
 
 import type { EngineOptions, OpenSlotInput } from '../../src/engine/engine.js';
 import { type App, buildApp } from '../../src/http/app.js';
-import { defaultHttpSettings, type HttpSettings, type StartupWork } from '../../src/http/context.js';
+import { defaultHttpSettings, type HttpDeps, type HttpSettings, type StartupWork } from '../../src/http/context.js';
 import { createMetrics } from '../../src/metrics.js';
 import { OWNER, type Rig, sqliteRig } from './engine-harness.js';
 import { anna, simulatedClock, tempDir } from './fixtures.js';
@@ -59,9 +59,12 @@ export const appRig = async (
     logger?: Logger;
     sessionSecret?: string;
     startup?: StartupWork;
+    /** A notifier on the rig's log and clock, for the owner's notification routes. */
+    notifier?: (rig: Rig) => HttpDeps['notifier'];
   } = {},
 ): Promise<AppRig> => {
   const rig = await sqliteRig(options.engine, options.log);
+  const notifier = options.notifier?.(rig);
   const outcomes = await rig.engine.openMany(options.slots ?? defaultSlots, OWNER);
   if (outcomes.some((o) => !o.ok)) throw new Error('could not open the test slots');
   const app = await buildApp({
@@ -80,6 +83,7 @@ export const appRig = async (
     },
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.startup !== undefined && { startup: options.startup }),
+    ...(notifier !== undefined && { notifier }),
   });
   await app.ready();
 

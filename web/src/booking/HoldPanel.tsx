@@ -111,6 +111,12 @@ export const HoldPanel = ({
           <span style={{ width: `${fraction * 100}%` }} />
         </div>
       </div>
+      {/* Seen, not only heard: the last 30 seconds say so in words, not just in the bar's colour. */}
+      {left > 0 && left <= 30 && (
+        <p className="hold-warning" data-testid="hold-warning">
+          <strong>Less than 30 seconds left:</strong> confirm now, or the time goes back to others.
+        </p>
+      )}
       <p className="visually-hidden" aria-live="polite">
         {announce !== undefined ? `${clock(announce)} left to confirm your booking` : ''}
       </p>
