@@ -192,6 +192,11 @@ describe.skipIf(missing)('booking in a real browser', () => {
     // Each event names its appointment: the hold, then the booking.
     expect(await history.textContent()).toContain(`booking ${reference}`);
     expect(await history.locator('[data-appointment]').count()).toBe(2);
+    // What became of the messages the booking is owed: no mail transport here, so skipped, and said.
+    const messages = owner.getByTestId('messages');
+    await expect.poll(async () => messages.textContent()).toMatch(/Confirmation · sms to .*skipped/);
+    expect(await messages.textContent()).toContain('no transport configured');
+    expect(await messages.getByRole('button', { name: 'Send again' }).count()).toBeGreaterThan(0);
     const replay = owner.locator('#replay');
     await replay.fill((await replay.getAttribute('min')) ?? '0'); // back to the slot's opening
     await expect.poll(async () => owner.getByTestId('replay-state').textContent()).toMatch(/^At .*: available/);

@@ -129,6 +129,7 @@ export const DayBoard = ({
             onCancelBooking={(reference) =>
               void act(`/api/admin/bookings/${reference}/cancel`, { reason: 'cancelled from the console' })
             }
+            onUnauthorised={onUnauthorised}
           />
         ) : (
           <p className="empty">Select a slot to see its history and replay it.</p>

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type ApiFailure, api, type Salon } from '../shared/api.ts';
 import { DayBoard } from './DayBoard.tsx';
+import { Messages } from './Messages.tsx';
 import { ownerApi, savedToken, saveToken } from './ownerApi.ts';
 import { ServicesPanel } from './ServicesPanel.tsx';
 import { TemplateForm } from './TemplateForm.tsx';
@@ -13,10 +14,11 @@ const today = (zone: string): string =>
     new Date(),
   );
 
-type Tab = 'day' | 'services' | 'schedule';
+type Tab = 'day' | 'services' | 'messages' | 'schedule';
 const TABS: Array<[Tab, string]> = [
   ['day', 'Day'],
   ['services', 'Services'],
+  ['messages', 'Messages'],
   ['schedule', 'Schedule'],
 ];
 
@@ -97,6 +99,17 @@ export const OwnerApp = () => {
             </div>
             {tab === 'day' && <DayBoard token={token} salon={salon} date={date} onUnauthorised={signOut} />}
             {tab === 'services' && <ServicesPanel token={token} salon={salon} onUnauthorised={signOut} />}
+            {tab === 'messages' && (
+              <section className="panel">
+                <Messages
+                  token={token}
+                  zone={salon.time_zone}
+                  query="status=failed"
+                  title="Messages that could not be sent"
+                  onUnauthorised={signOut}
+                />
+              </section>
+            )}
             {tab === 'schedule' && <TemplateForm token={token} salon={salon} />}
           </>
         )}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Salon } from '../shared/api.ts';
 import { longDateTime, timeOf } from '../shared/time.ts';
+import { Messages } from './Messages.tsx';
 import { type HistoryEvent, type OwnerSlot, ownerApi } from './ownerApi.ts';
 
 // A slot's audit: every event as a timeline, each naming the appointment (hold or booking)
@@ -47,6 +48,7 @@ export const SlotDetail = ({
   onClose,
   onReopen,
   onCancelBooking,
+  onUnauthorised = () => undefined,
 }: {
   token: string;
   salon: Salon;
@@ -58,6 +60,8 @@ export const SlotDetail = ({
   onClose: () => void;
   onReopen: () => void;
   onCancelBooking: (reference: string) => void;
+  /** Called when the owner's token is refused (messages are fetched here). */
+  onUnauthorised?: () => void;
 }) => {
   const zone = salon.time_zone;
   const [events, setEvents] = useState<HistoryEvent[]>([]);
@@ -149,6 +153,16 @@ export const SlotDetail = ({
           </button>
         )}
       </div>
+
+      {slot.booking && (
+        <Messages
+          token={token}
+          zone={salon.time_zone}
+          query={`booking=${encodeURIComponent(slot.booking.reference)}`}
+          title="Messages for this booking"
+          onUnauthorised={onUnauthorised}
+        />
+      )}
 
       <h3>History</h3>
       <ol className="timeline" aria-label="Slot history" data-testid="history">

@@ -54,6 +54,20 @@ export type HistoryEvent = {
   data: Record<string, unknown>;
 };
 
+/** A message the salon owes, and what became of it (GET /api/admin/notifications). */
+export type OwnerNotification = {
+  id: string;
+  booking: string;
+  kind: string;
+  channel: 'email' | 'sms';
+  to: string;
+  status: 'scheduled' | 'sent' | 'failed' | 'given_up' | 'skipped' | 'withdrawn';
+  attempts: number;
+  due_at: string;
+  sent_at?: string;
+  error?: string;
+};
+
 export type Stats = {
   slots: number;
   status: { available: number; reserved: number; booked: number; closed: number };
