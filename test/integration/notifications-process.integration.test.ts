@@ -120,4 +120,44 @@ describe('notifications in the real process', () => {
     await new Promise((done) => setTimeout(done, 1_500)); // time for a second copy, were one coming
     expect(sink.messages.map((m) => m.messageId).sort()).toEqual(refs.map((r) => `<${r}.1@salon.example>`).sort());
   });
+
+  it('sends a reminder at its hour on the real clock (a short REMINDER_HOURS)', { timeout: 60_000 }, async () => {
+    const dir = tempDir('holdfast-notify-reminder-');
+    dirs.push(dir);
+    // A slot two to three minutes ahead (whole minutes), and a reminder due 15 s from now.
+    const startsAt = Math.ceil(Date.now() / 60_000) * 60_000 + 120_000;
+    const dueIn = 15_000; // room for the process to start and the booking to be made first
+    const hours = (startsAt - Date.now() - dueIn) / 3_600_000;
+    const server = await startServer({ ...envFor(dir.path), DEMO: '0', REMINDER_HOURS: hours.toFixed(6) });
+    servers.push(server);
+    const owner = browser(server.base, {}, { authorization: `Bearer ${OWNER_TOKEN}` });
+    const opened = await owner.call('POST', '/api/admin/timeslots', {
+      timeslots: [
+        {
+          start_time: new Date(startsAt).toISOString(),
+          end_time: new Date(startsAt + 30 * 60_000).toISOString(),
+          stylist: 'Anna',
+        },
+      ],
+    });
+    expect(opened.status).toBe(201);
+    const slotId = String((opened.body.timeslots as Array<{ id: string }>)[0]?.id);
+    const dueAt = startsAt - Number(hours.toFixed(6)) * 3_600_000;
+    const reference = await book(server.base, slotId, 'remind@example.com');
+    await until(() => sink.messages.length >= 2, 30_000);
+    const reminder = sink.messages.find((m) => m.messageId !== `<${reference}.1@salon.example>`);
+    expect(reminder?.messageId).toMatch(new RegExp(`^<${reference}\\.\\d+@salon\\.example>$`));
+    expect(reminder?.to && 'text' in reminder.to ? reminder.to.text : '').toContain('remind@example.com');
+    expect(reminder?.subject ?? '').toMatch(/remind/i);
+    // Not before its hour: the confirmation came at once, the reminder once its time had come.
+    expect(Date.now()).toBeGreaterThanOrEqual(dueAt - 50);
+    const listed = (await owner.call('GET', `/api/admin/notifications?booking=${reference}`)).body as unknown as Array<{
+      kind: string;
+      due_at: string;
+      status: string;
+    }>;
+    const owed = listed.find((n) => n.kind === 'reminder');
+    expect(owed?.status).toBe('sent');
+    expect(Math.abs(Date.parse(owed?.due_at ?? '') - dueAt)).toBeLessThan(1_000);
+  });
 });
