@@ -151,13 +151,15 @@ describe('notifications in the real process', () => {
     expect(reminder?.subject ?? '').toMatch(/remind/i);
     // Not before its hour: the confirmation came at once, the reminder once its time had come.
     expect(Date.now()).toBeGreaterThanOrEqual(dueAt - 50);
-    const listed = (await owner.call('GET', `/api/admin/notifications?booking=${reference}`)).body as unknown as Array<{
-      kind: string;
-      due_at: string;
-      status: string;
-    }>;
-    const owed = listed.find((n) => n.kind === 'reminder');
-    expect(owed?.status).toBe('sent');
+    // The sent fact follows the SMTP server's reply: wait for it rather than race it.
+    type Listed = { kind: string; due_at: string; status: string };
+    let owed: Listed | undefined;
+    await until(async () => {
+      const listed = (await owner.call('GET', `/api/admin/notifications?booking=${reference}`))
+        .body as unknown as Listed[];
+      owed = listed.find((n) => n.kind === 'reminder');
+      return owed?.status === 'sent';
+    }, 10_000);
     expect(Math.abs(Date.parse(owed?.due_at ?? '') - dueAt)).toBeLessThan(1_000);
   });
 });
