@@ -38,7 +38,10 @@ const main = async (): Promise<void> => {
       'TRUST_PROXY is set and the app listens on every interface: make sure only the proxy can reach it (HOST=127.0.0.1, or a firewall)',
     );
   }
-  if (config.eventstoreUrl !== undefined && (config.sessionSecret === undefined || config.ownerToken === undefined)) {
+  if (
+    (config.eventstoreUrl !== undefined || config.databaseUrl !== undefined) &&
+    (config.sessionSecret === undefined || config.ownerToken === undefined)
+  ) {
     // Several processes on one log must agree on these: share DATA_DIR or set both.
     logger.warn(
       { dataDir: config.dataDir },

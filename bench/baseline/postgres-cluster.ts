@@ -3,9 +3,11 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// A throwaway PostgreSQL cluster for the seed's design: initdb into a temp dir, start on a
-// Unix socket only (PostgreSQL's fastest local path, so the baseline gets its best case),
-// default durability (fsync on, synchronous_commit on: like our synchronous=FULL).
+// A throwaway PostgreSQL cluster from Debian's binaries: initdb into a temp dir, start on a
+// Unix socket (PostgreSQL's fastest local path, so the seed's baseline gets its best case)
+// and, when asked, on 127.0.0.1 too (app processes and the tests reach it by URL); default
+// durability (fsync on, synchronous_commit on: like our synchronous=FULL). The bench and
+// the tests (test/support/postgres.ts) both start theirs here.
 
 export const INSTALL_HINT =
   'PostgreSQL server binaries not found. Install them with:\n' +
@@ -22,9 +24,22 @@ export const findPgBin = (): string | undefined => {
   return majors[0] === undefined ? undefined : join(root, majors[0], 'bin');
 };
 
-export type Cluster = { socketDir: string; port: number; version: string; stop(): void };
+export type Cluster = {
+  socketDir: string;
+  port: number;
+  version: string;
+  /** postgres://postgres@127.0.0.1:<port>/postgres (with `tcp`; trust authentication). */
+  url: string;
+  /** pg_ctl restart: `immediate` is a crash (no checkpoint, sessions cut), then recovery. */
+  restart(mode?: 'fast' | 'immediate'): void;
+  /** Stops the server, keeping its data (start() brings it back). */
+  pause(): void;
+  start(): void;
+  /** Stops it and removes everything. */
+  stop(): void;
+};
 
-export const startCluster = (port: number): Cluster => {
+export const startCluster = (port: number, { tcp = false }: { tcp?: boolean } = {}): Cluster => {
   const bin = findPgBin();
   if (bin === undefined) throw new Error(INSTALL_HINT);
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-pg-'));
@@ -37,21 +52,28 @@ export const startCluster = (port: number): Cluster => {
       : execFileSync(join(bin, tool), args, { stdio: 'pipe' });
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions']);
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'server.log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses='' -c max_connections=300`,
-    'start',
-  ]);
+  const listen = tcp ? '127.0.0.1' : '';
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses='${listen}' -c max_connections=300`,
+      'start',
+    ]);
+  start();
   const version = run('pg_ctl', ['--version']).toString().trim();
   return {
     socketDir: dir,
     port,
     version,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: (mode = 'immediate') => void run('pg_ctl', ['-D', data, '-m', mode, '-w', 'restart']),
+    pause: () => void run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    start: () => void start(),
     stop: () => {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
