@@ -70,7 +70,9 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
   let foreign = 0;
   /** The highest position this process knows to be committed. */
   let knownHead = 0;
-  const noteForeign = (): void => void (foreign += 1);
+  const noteForeign = (): void => {
+    foreign += 1;
+  };
   const lostTouch = (error: unknown): void => {
     if (closed) return;
     if (outage === undefined) logger?.warn({ err: error }, 'postgres unreachable: refusing commands until it is back');
@@ -234,7 +236,7 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
               recordedAt,
               commitEnd,
             ];
-            row.forEach((value, i) => columns[i]?.push(value));
+            row.forEach((value, i) => void columns[i]?.push(value));
             written.push({
               streamId: w.streamId,
               revision,

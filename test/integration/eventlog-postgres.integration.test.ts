@@ -43,7 +43,7 @@ describe.skipIf(missing)('postgres log', () => {
       await Promise.all([a.connect(), b.connect(), reader.connect()]);
       try {
         await a.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.naive (position bigserial PRIMARY KEY)`);
-        const after = async (position: number) =>
+        const readAfter = async (position: number) =>
           (
             await reader.query(`SELECT position FROM ${schema}.naive WHERE position > $1 ORDER BY position`, [position])
           ).rows.map((r) => Number(r.position));
@@ -52,10 +52,10 @@ describe.skipIf(missing)('postgres log', () => {
         await b.query('BEGIN');
         await b.query(`INSERT INTO ${schema}.naive DEFAULT VALUES`); // takes 2
         await b.query('COMMIT'); // 2 commits first
-        const first = await after(0);
+        const first = await readAfter(0);
         expect(first).toEqual([2]);
         await a.query('COMMIT'); // 1 commits last
-        expect(await after(first.at(-1) ?? 0)).toEqual([]); // 1 is never seen: the gap
+        expect(await readAfter(first.at(-1) ?? 0)).toEqual([]); // 1 is never seen: the gap
       } finally {
         await Promise.all([a.end(), b.end(), reader.end()]);
       }

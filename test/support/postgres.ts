@@ -30,4 +30,7 @@ export const startPostgres = async (): Promise<Cluster> => startCluster(await fr
 
 /** A fresh schema name: each test gets an empty log on the one server. */
 let counter = 0;
-export const freshSchema = (): string => `t_${process.pid}_${Date.now().toString(36)}_${(counter += 1)}`;
+export const freshSchema = (): string => {
+  counter += 1;
+  return `t_${process.pid}_${Date.now().toString(36)}_${counter}`;
+};
