@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 // A throwaway PostgreSQL cluster from Debian's binaries: initdb into a temp dir, start on a
 // Unix socket (PostgreSQL's fastest local path, so the seed's baseline gets its best case)
@@ -31,10 +32,10 @@ export type Cluster = {
   /** postgres://postgres@127.0.0.1:<port>/postgres (with `tcp`; trust authentication). */
   url: string;
   /** pg_ctl restart: `immediate` is a crash (no checkpoint, sessions cut), then recovery. */
-  restart(mode?: 'fast' | 'immediate'): void;
-  /** Stops the server, keeping its data (start() brings it back). */
-  pause(): void;
-  start(): void;
+  restart(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Stops the server at once (sessions cut), keeping its data; start() brings it back. */
+  pause(): Promise<void>;
+  start(): Promise<void>;
   /** Stops it and removes everything. */
   stop(): void;
 };
@@ -46,37 +47,41 @@ export const startCluster = (port: number, { tcp = false }: { tcp?: boolean } = 
   // initdb refuses to run as root: run the server as the package's `postgres` user then.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), 0);
-  const run = (tool: string, args: string[]) =>
-    asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: 'pipe' })
-      : execFileSync(join(bin, tool), args, { stdio: 'pipe' });
+  const command = (tool: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+  const run = (tool: string, args: string[]) => execFileSync(...command(tool, args), { stdio: 'pipe' });
+  // Off the event loop: a test's clients keep talking to the app while the server restarts.
+  const runAsync = async (tool: string, args: string[]) => void (await promisify(execFile)(...command(tool, args)));
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions']);
   const listen = tcp ? '127.0.0.1' : '';
-  const start = () =>
-    run('pg_ctl', [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-w',
-      '-o',
-      `-p ${port} -k ${dir} -c listen_addresses='${listen}' -c max_connections=300`,
-      'start',
-    ]);
-  start();
+  const startArgs = () => [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses='${listen}' -c max_connections=300`,
+    'start',
+  ];
+  run('pg_ctl', startArgs());
   const version = run('pg_ctl', ['--version']).toString().trim();
   return {
     socketDir: dir,
     port,
     version,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: (mode = 'immediate') => void run('pg_ctl', ['-D', data, '-m', mode, '-w', 'restart']),
-    pause: () => void run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
-    start: () => void start(),
+    // -l again: without it the new server writes to pg_ctl's stdout, and holds that pipe open.
+    restart: (mode = 'immediate') =>
+      runAsync('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-m', mode, '-w', 'restart']),
+    pause: () => runAsync('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    start: () => runAsync('pg_ctl', startArgs()),
     stop: () => {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // already stopped (a test paused it)
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -75,12 +75,33 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
   };
   const lostTouch = (error: unknown): void => {
     if (closed) return;
-    if (outage === undefined) logger?.warn({ err: error }, 'postgres unreachable: refusing commands until it is back');
-    outage = error instanceof Error ? error : new Error(String(error));
+    const cause = error instanceof Error ? error : new Error(String(error));
+    // The message and code only: a pool error carries its whole client (and connection string).
+    const why = { message: cause.message, code: (cause as { code?: unknown }).code };
+    if (outage === undefined) logger?.warn({ error: why }, 'postgres unreachable: refusing commands until it is back');
+    outage = cause;
     noteForeign(); // we may miss what others write meanwhile
   };
   // An idle pooled connection the server dropped: the pool replaces it; nothing to crash over.
   pool.on('error', (error) => lostTouch(error));
+
+  /**
+   * A pooled connection for several statements. The pool listens for errors only on idle
+   * connections: one that dies between our statements would emit an unhandled 'error' and
+   * take the process down, so we listen while we hold it (the next statement fails anyway).
+   */
+  const checkOut = async (): Promise<{ client: pg.PoolClient; release(broken?: boolean): void }> => {
+    const client = await pool.connect();
+    const onError = (error: Error): void => lostTouch(error);
+    client.on('error', onError);
+    return {
+      client,
+      release: (broken = false) => {
+        client.removeListener('error', onError);
+        client.release(broken);
+      },
+    };
+  };
 
   // ---- schema ------------------------------------------------------------------------------
   let schemaReady = false;
@@ -88,13 +109,15 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
   const ensureSchema = async (): Promise<void> => {
     if (schemaReady) return;
     migrating ??= (async () => {
-      const client = await pool.connect();
+      const { client, release } = await checkOut();
+      let ok = false;
       try {
         if (!readonly) await migrate(client, schema);
         else if (!(await schemaExists(client, schema))) throw new Error(`no Holdfast log in schema ${schema}`);
         schemaReady = true;
+        ok = true;
       } finally {
-        client.release();
+        release(!ok);
       }
     })().finally(() => {
       migrating = undefined;
@@ -190,8 +213,16 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
 
   /** One transaction for every append waiting: a conflicting one is refused alone. */
   const commitBatch = async (batch: PendingAppend[]): Promise<void> => {
-    await ensureSchema();
-    const client = await pool.connect();
+    let client: pg.PoolClient;
+    let release: (broken?: boolean) => void;
+    try {
+      await ensureSchema();
+      ({ client, release } = await checkOut());
+    } catch (error) {
+      if (unavailable(error)) lostTouch(error);
+      for (const p of batch) p.reject(error); // nothing was sent: not in doubt
+      return;
+    }
     let broken = false;
     try {
       // One round trip: the lock first, then (a statement of its own, so a snapshot taken after
@@ -275,7 +306,7 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
       // In doubt if the connection died around COMMIT: the engine reloads what it touched.
       for (const p of batch) p.reject(error);
     } finally {
-      client.release(broken);
+      release(broken);
     }
   };
 
