@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,7 +40,18 @@ export type Cluster = {
   stop(): void;
 };
 
-export const startCluster = (port: number, { tcp = false }: { tcp?: boolean } = {}): Cluster => {
+export type ClusterOptions = {
+  /** Listen on 127.0.0.1 too (default: the Unix socket only). */
+  tcp?: boolean;
+  /** listen_addresses when not just 127.0.0.1 (`*`), and the networks trusted from there. */
+  listen?: string;
+  trustNetworks?: string[];
+};
+
+export const startCluster = (
+  port: number,
+  { tcp = false, listen, trustNetworks = [] }: ClusterOptions = {},
+): Cluster => {
   const bin = findPgBin();
   if (bin === undefined) throw new Error(INSTALL_HINT);
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-pg-'));
@@ -54,7 +65,11 @@ export const startCluster = (port: number, { tcp = false }: { tcp?: boolean } = 
   const runAsync = async (tool: string, args: string[]) => void (await promisify(execFile)(...command(tool, args)));
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-instructions']);
-  const listen = tcp ? '127.0.0.1' : '';
+  const listenOn = listen ?? (tcp ? '127.0.0.1' : '');
+  if (trustNetworks.length > 0) {
+    const hba = join(data, 'pg_hba.conf');
+    appendFileSync(hba, trustNetworks.map((net) => `host all all ${net} trust\n`).join(''));
+  }
   const startArgs = () => [
     '-D',
     data,
@@ -62,7 +77,7 @@ export const startCluster = (port: number, { tcp = false }: { tcp?: boolean } = 
     join(dir, 'server.log'),
     '-w',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses='${listen}' -c max_connections=300`,
+    `-p ${port} -k ${dir} -c listen_addresses='${listenOn}' -c max_connections=300`,
     'start',
   ];
   run('pg_ctl', startArgs());

@@ -128,6 +128,7 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
     await ensureSchema();
     try {
       const result = await pool.query<R>(text, values);
+      reachable();
       return result.rows;
     } catch (error) {
       if (unavailable(error)) lostTouch(error);
@@ -138,6 +139,13 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
   const readAll = async (fromPosition: number, limit: number): Promise<StoredEvent[]> =>
     (await query<PgRow>(sql.selectAll, [fromPosition, limit])).map(toStored);
   const followers = createFollowers(readAll);
+
+  /** The server answered: the outage is over, if we are listening again too. */
+  const reachable = (): void => {
+    if (outage === undefined || listener === undefined) return;
+    logger?.info('postgres reachable again');
+    outage = undefined;
+  };
 
   // ---- listening ---------------------------------------------------------------------------
   let listener: pg.Client | undefined;
@@ -162,6 +170,7 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
     const drop = (error: unknown): void => {
       if (dropped) return;
       dropped = true;
+      if (listener === client) listener = undefined;
       lostTouch(error);
       void client.end().catch(() => undefined);
       if (!closed) setTimeout(() => void listen(), retryMs).unref();
@@ -291,7 +300,7 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
       }
       await client.query('COMMIT');
       if (written.length > 0) knownHead = position;
-      if (listener !== undefined && outage !== undefined) outage = undefined;
+      reachable();
       batch.forEach((p, i) => {
         const outcome = outcomes[i];
         if (outcome !== undefined && 'ok' in outcome) p.resolve(outcome.ok);
