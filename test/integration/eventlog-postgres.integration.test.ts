@@ -33,7 +33,12 @@ describe.skipIf(missing)('postgres log', () => {
 
   eventLogContract('postgres (real server)', () => {
     const schema = freshSchema();
-    return { open: () => open(schema), openAnother: () => open(schema), cleanup: () => undefined };
+    return {
+      open: () => open(schema),
+      openAnother: () => open(schema),
+      cleanup: () => undefined,
+      foreignWritesHeardLater: true,
+    };
   });
 
   describe('gap-free following', () => {
