@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { checkLog } from '../projections/index.js';
-import { readWholeLog } from '../src/eventlog/port.js';
+import { type NewEvent, readWholeLog } from '../src/eventlog/port.js';
+import { createPostgresLog } from '../src/eventlog/postgres.js';
 import { createSqliteLog } from '../src/eventlog/sqlite.js';
-import { findPgBin, INSTALL_HINT, startCluster } from './baseline/postgres-cluster.js';
+import { type Cluster, findPgBin, INSTALL_HINT, startCluster } from './baseline/postgres-cluster.js';
 import { type PlannedSlot, planSlots, writeHistory } from './lib/history.js';
 import { type Call, type Flow, type LoadResult, runLoad } from './lib/load.js';
 import { DIST, freePort, type Server, startHoldfast, startProcess } from './lib/processes.js';
 
 // Complete client flows over real HTTP — a new session reserves a slot, then books it —
-// against three servers on the same machine: Holdfast (the real app process, SQLite log),
-// the seed's PostgreSQL design, and a bare Fastify route (the ceiling). This machine's
+// against four servers on the same machine: Holdfast (the real app process, SQLite log),
+// Holdfast with its log on PostgreSQL, the seed's PostgreSQL design on that same server,
+// and a bare Fastify route (the ceiling). This machine's
 // speed drifts (the same server has measured 2× apart an hour later), so the three are
 // up together and take turns: each load level runs against each server in turn, `rounds`
 // times, and the figure kept is the median round. Ratios then compare like with like.
@@ -37,6 +39,8 @@ export type HttpFigures = {
   rounds: number;
   holdfast: SystemFigures & { logViolations: number; events: number };
   postgres: (SystemFigures & { version: string }) | { skipped: string };
+  /** Holdfast with DATABASE_URL on the same PostgreSQL server as the seed's design. */
+  holdfastPostgres: (SystemFigures & { logViolations: number; events: number }) | { skipped: string };
   bare: SystemFigures;
 };
 
@@ -154,6 +158,7 @@ const startPostgres = async (slots: readonly PlannedSlot[], cleanup: Array<() =>
   }
   const cluster = startCluster(await freePort());
   cleanup.push(() => cluster.stop());
+  const holdfastPg = await startHoldfastOnPostgres(cluster, cleanup);
   const env = { PG_HOST: cluster.socketDir, PG_PORT: String(cluster.port) };
   const server = await startProcess(join(DIST, 'bench', 'baseline', 'seed-pg-server.js'), env);
   cleanup.push(() => server.stop());
@@ -174,7 +179,50 @@ const startPostgres = async (slots: readonly PlannedSlot[], cleanup: Array<() =>
   }
   await db.query('VACUUM ANALYZE timeslots');
   await db.end();
-  return { server, version: cluster.version };
+  return { server, version: cluster.version, cluster, holdfastPg };
+};
+
+/** A URL for the cluster's Unix socket (the seed's design gets the same fast path). */
+const socketUrl = (cluster: Cluster): string =>
+  `postgres://postgres@localhost:${cluster.port}/postgres?host=${encodeURIComponent(cluster.socketDir)}`;
+
+/**
+ * Holdfast on the same PostgreSQL, in a database of its own, its log holding the same
+ * history as the SQLite one (copied from the file once its history is written).
+ */
+const startHoldfastOnPostgres = async (cluster: Cluster, cleanup: Array<() => unknown>) => {
+  const db = new pg.Client({ host: cluster.socketDir, port: cluster.port, user: 'postgres', database: 'postgres' });
+  await db.connect();
+  await db.query('CREATE DATABASE holdfast');
+  await db.end();
+  const url = socketUrl(cluster).replace('/postgres?', '/holdfast?');
+  return {
+    url,
+    /** Copies `file`'s log into PostgreSQL, then starts the app on it. */
+    start: async (file: string, dataDir: string) => {
+      const source = createSqliteLog({ path: file, readonly: true });
+      const target = createPostgresLog({ connectionString: url });
+      await target.ready();
+      for (let from = 0; ; ) {
+        const page = await source.readAll(from, 5_000);
+        const last = page.at(-1);
+        if (last === undefined) break;
+        const byStream = new Map<string, NewEvent[]>();
+        for (const e of page) {
+          const events = byStream.get(e.streamId) ?? [];
+          events.push({ type: e.type, data: e.data, metadata: e.metadata });
+          byStream.set(e.streamId, events);
+        }
+        await target.appendMany([...byStream].map(([streamId, events]) => ({ streamId, events, expected: 'any' })));
+        from = last.position;
+      }
+      await source.close();
+      await target.close();
+      const server = await startHoldfast(dataDir, { SNAPSHOTS: '0', DATABASE_URL: url });
+      cleanup.push(() => server.stop());
+      return server;
+    },
+  };
 };
 
 export const benchHttp = async (options: HttpOptions): Promise<HttpFigures> => {
@@ -192,11 +240,15 @@ export const benchHttp = async (options: HttpOptions): Promise<HttpFigures> => {
     const holdfast = await startHoldfast(dir, { SNAPSHOTS: '0' });
     cleanup.push(() => holdfast.stop());
     const postgres = await startPostgres(slots, cleanup);
+    const pgDir = mkdtempSync(join(tmpdir(), 'holdfast-bench-http-pg-'));
+    cleanup.push(() => rmSync(pgDir, { recursive: true, force: true }));
+    const holdfastPg = await postgres?.holdfastPg.start(file, pgDir);
 
     const figures = await takeTurns(
       [
         contender('bare', bare, slots, false),
         contender('holdfast', holdfast, slots, true),
+        ...(holdfastPg !== undefined ? [contender('holdfast-pg', holdfastPg, slots, true)] : []),
         ...(postgres !== undefined ? [contender('postgres', postgres.server, slots, true)] : []),
       ],
       options,
@@ -209,10 +261,20 @@ export const benchHttp = async (options: HttpOptions): Promise<HttpFigures> => {
     const events = await readWholeLog(log, 10_000);
     await log.close();
     const report = checkLog(events, Date.now());
+    let holdfastPostgres: HttpFigures['holdfastPostgres'] = { skipped: INSTALL_HINT };
+    if (holdfastPg !== undefined && postgres !== undefined) {
+      await holdfastPg.stop();
+      const pgLog = createPostgresLog({ connectionString: postgres.holdfastPg.url, readonly: true });
+      const pgEvents = await readWholeLog(pgLog, 10_000);
+      await pgLog.close();
+      const pgReport = checkLog(pgEvents, Date.now());
+      holdfastPostgres = { ...of('holdfast-pg'), logViolations: pgReport.violations.length, events: pgEvents.length };
+    }
     return {
       rounds: options.rounds,
       holdfast: { ...of('holdfast'), logViolations: report.violations.length, events: events.length },
       postgres: postgres !== undefined ? { ...of('postgres'), version: postgres.version } : { skipped: INSTALL_HINT },
+      holdfastPostgres,
       bare: of('bare'),
     };
   } finally {

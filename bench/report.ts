@@ -29,10 +29,14 @@ const flow = (r: LoadResult | undefined) =>
 const attempts = (r: LoadResult | undefined) =>
   r === undefined ? '—' : `${r.attemptsPerSecond} (${r.latencyMs.p50} / ${r.latencyMs.p99})`;
 const pgOf = (http: HttpFigures): SystemFigures | undefined => ('skipped' in http.postgres ? undefined : http.postgres);
+/** Holdfast on PostgreSQL; absent in results written before it was measured. */
+const oursOnPgOf = (http: HttpFigures): SystemFigures | undefined =>
+  http.holdfastPostgres === undefined || 'skipped' in http.holdfastPostgres ? undefined : http.holdfastPostgres;
 
 const roundsLine = (http: HttpFigures): string => {
   const systems: Array<[string, SystemFigures | undefined]> = [
     ['Holdfast', http.holdfast],
+    ['Holdfast on PostgreSQL', oursOnPgOf(http)],
     ['PostgreSQL', pgOf(http)],
     ['bare', http.bare],
   ];
@@ -151,23 +155,28 @@ export const reportLines = (results: Results): string[] => {
   }
   if (http !== undefined) {
     const pg = pgOf(http);
+    const oursPg = oursOnPgOf(http);
+    const oursPgLog =
+      http.holdfastPostgres !== undefined && !('skipped' in http.holdfastPostgres) ? http.holdfastPostgres : undefined;
     lines.push(
       `**HTTP, complete flows** (new session → reserve → book), flows/s (p50 / p99 ms); the servers take turns, ` +
         `each figure is the median of ${http.rounds} round${http.rounds === 1 ? '' : 's'}:`,
       '',
-      '| connections | Holdfast | seed design on PostgreSQL | bare Fastify (ceiling) |',
-      '|---|---|---|---|',
+      '| connections | Holdfast (SQLite) | Holdfast on PostgreSQL | seed design on the same PostgreSQL | bare Fastify (ceiling) |',
+      '|---|---|---|---|---|',
       ...http.holdfast.spread.map(
-        (ours, i) => `| ${ours.connections} | ${flow(ours)} | ${flow(pg?.spread[i])} | ${flow(http.bare.spread[i])} |`,
+        (ours, i) =>
+          `| ${ours.connections} | ${flow(ours)} | ${flow(oursPg?.spread[i])} | ${flow(pg?.spread[i])} | ${flow(http.bare.spread[i])} |`,
       ),
       '',
       '**Hot slot** (every client on one slot; the winner books, then all move to the next), attempts/s (p50 / p99 ms):',
       '',
-      '| connections | Holdfast | seed design on PostgreSQL | bookings (Holdfast / PG) | double bookings |',
-      '|---|---|---|---|---|',
+      '| connections | Holdfast (SQLite) | Holdfast on PostgreSQL | seed design on PostgreSQL | bookings (ours / ours on PG / seed) | double bookings |',
+      '|---|---|---|---|---|---|',
       ...http.holdfast.hot.map((ours, i) => {
         const theirs = pg?.hot[i];
-        return `| ${ours.connections} | ${attempts(ours)} | ${attempts(theirs)} | ${ours.bookings} / ${theirs?.bookings ?? '—'} | ${ours.doubleBookings} / ${theirs?.doubleBookings ?? '—'} |`;
+        const onPg = oursPg?.hot[i];
+        return `| ${ours.connections} | ${attempts(ours)} | ${attempts(onPg)} | ${attempts(theirs)} | ${ours.bookings} / ${onPg?.bookings ?? '—'} / ${theirs?.bookings ?? '—'} | ${ours.doubleBookings} / ${onPg?.doubleBookings ?? '—'} / ${theirs?.doubleBookings ?? '—'} |`;
       }),
       '',
       `Every round, in the order run (flows/s; attempts/s for hot): ${roundsLine(http)}.`,
@@ -175,7 +184,10 @@ export const reportLines = (results: Results): string[] => {
       `Holdfast's log after the HTTP runs: ${http.holdfast.events.toLocaleString('en')} events, ${http.holdfast.logViolations} invariant violations.` +
         ('skipped' in http.postgres
           ? ` PostgreSQL: SKIPPED (${http.postgres.skipped.split('\n')[0]})`
-          : ` ${http.postgres.version}.`),
+          : ` ${http.postgres.version}.`) +
+        (oursPgLog !== undefined
+          ? ` Holdfast's PostgreSQL log: ${oursPgLog.events.toLocaleString('en')} events, ${oursPgLog.logViolations} invariant violations.`
+          : ''),
       '',
     );
   }

@@ -77,10 +77,14 @@ printReport(results);
 // `--quick` for this, and to keep the scripts working).
 const bugs: string[] = [];
 if (results.http !== undefined) {
-  const { holdfast, postgres } = results.http;
+  const { holdfast, postgres, holdfastPostgres } = results.http;
   if (holdfast.logViolations > 0) bugs.push(`Holdfast's log has ${holdfast.logViolations} invariant violations`);
+  if ('logViolations' in holdfastPostgres && holdfastPostgres.logViolations > 0) {
+    bugs.push(`Holdfast's PostgreSQL log has ${holdfastPostgres.logViolations} invariant violations`);
+  }
   for (const [label, hot] of [
     ['Holdfast', holdfast.hot],
+    ['Holdfast on PostgreSQL', 'hot' in holdfastPostgres ? holdfastPostgres.hot : []],
     ['PostgreSQL', 'hot' in postgres ? postgres.hot : []],
   ] as const) {
     for (const level of hot) {

@@ -9,6 +9,14 @@ export type Config = {
   host: string;
   dataDir: string;
   eventstoreUrl: string | undefined;
+  /** A PostgreSQL log (postgres://…), shared by every app process pointed at it. */
+  databaseUrl: string | undefined;
+  /** The schema holding the PostgreSQL log's tables. */
+  pgSchema: string;
+  /** Connections each process keeps to PostgreSQL (plus one that listens). */
+  pgPoolSize: number;
+  /** PostgreSQL statement_timeout for the log's queries, ms. */
+  pgStatementTimeoutMs: number;
   holdSeconds: number;
   /** After a client's hold on a slot ends, how long before it (or its network) may hold that slot again. */
   holdCooldownSeconds: number;
@@ -201,12 +209,29 @@ export const loadConfig = (env: Env = process.env): Config => {
       `EVENTSTORE_URL must be a KurrentDB connection string like kurrentdb://localhost:2113?tls=false (got "${eventstoreUrl}")`,
     );
   }
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) {
+    throw new ConfigError(
+      'DATABASE_URL must be a PostgreSQL connection string like postgres://holdfast:secret@db:5432/holdfast',
+    );
+  }
+  if (databaseUrl !== undefined && eventstoreUrl !== undefined) {
+    throw new ConfigError('set DATABASE_URL or EVENTSTORE_URL, not both: a process has one log');
+  }
+  const pgSchema = env.PG_SCHEMA?.trim() || 'holdfast';
+  if (!/^[a-z_][a-z0-9_]{0,39}$/.test(pgSchema)) {
+    throw new ConfigError(`PG_SCHEMA must be a lower-case SQL name of at most 40 characters (got "${pgSchema}")`);
+  }
   return {
     notify: notifyConfig(env),
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),
     eventstoreUrl,
+    databaseUrl,
+    pgSchema,
+    pgPoolSize: integer(env, 'PG_POOL_SIZE', 10, 1, 1_000),
+    pgStatementTimeoutMs: integer(env, 'PG_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     holdSeconds,
     holdCooldownSeconds: integer(env, 'HOLD_COOLDOWN_SECONDS', holdSeconds, 0, 3_600),
     ownerToken,

@@ -39,20 +39,28 @@ const main = async (): Promise<void> => {
       'TRUST_PROXY is set and the app listens on every interface: make sure only the proxy can reach it (HOST=127.0.0.1, or a firewall)',
     );
   }
-  if (config.eventstoreUrl !== undefined && (config.sessionSecret === undefined || config.ownerToken === undefined)) {
+  if (
+    (config.eventstoreUrl !== undefined || config.databaseUrl !== undefined) &&
+    (config.sessionSecret === undefined || config.ownerToken === undefined)
+  ) {
     // Several processes on one log must agree on these: share DATA_DIR or set both.
     logger.warn(
       { dataDir: config.dataDir },
       'SESSION_SECRET/OWNER_TOKEN unset: every app process on this log needs the same DATA_DIR or the same values',
     );
   }
-  // Snapshots mark their place by log position, which only the SQLite file reads back one
-  // event at a time; on EventStoreDB every start replays the whole log.
+  // Snapshots mark their place by log position, which the SQLite file and PostgreSQL (dense
+  // positions, see eventlog/postgres.ts) read back one event at a time; on EventStoreDB
+  // every start replays the whole log.
   const snapshots =
     config.snapshots && config.eventstoreUrl === undefined
       ? createSnapshotFile({ path: join(config.dataDir, SNAPSHOT_FILE), logger })
       : undefined;
-  const fromSnapshot = await snapshots?.load(log);
+  // A log not reachable yet (PostgreSQL still starting) is no reason to die: replay it all.
+  const fromSnapshot = await snapshots?.load(log).catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not check the read-model snapshot against the log; replaying the whole log');
+    return undefined;
+  });
   const engine = createEngine({
     ...(fromSnapshot !== undefined && { models: fromSnapshot }),
     log,

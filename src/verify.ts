@@ -9,16 +9,18 @@ import { SNAPSHOT_FILE } from './snapshots/file.js';
 
 // `npm run verify`: read the whole log and check the promises it must keep (see
 // projections/log-invariants.ts). Reads only; safe while the server runs. Exit 0 when the
-// log is sound, 1 when it is not, 2 when it cannot be read. Beside a SQLite log it also
+// log is sound, 1 when it is not, 2 when it cannot be read. Beside a SQLite or PostgreSQL log it also
 // checks the read-model snapshot: one a start would use must equal a replay (else exit 1).
 
 const usage = `usage: npm run verify -- [--file <holdfast.db>] [--data-dir <dir>] [--at <ISO time>] [--json]
 
-Reads the log the app would use (EVENTSTORE_URL if set, else $DATA_DIR/holdfast.db) and
+Reads the log the app would use (DATABASE_URL or EVENTSTORE_URL if set, else
+$DATA_DIR/holdfast.db) and
 checks: per-stream revisions contiguous; at most one live hold or booking per slot at
 every point; every hold ended once (booked, cancelled, expired) or still live with a
 deadline after --at (default: now); recorded times ordered within each stream. With a
-SQLite log, the read-model snapshot beside it (if any) must equal a replay to its mark.`;
+SQLite or PostgreSQL log, the read-model snapshot in DATA_DIR (if any) must equal a replay
+to its mark.`;
 
 const openLog = async (args: { file?: string; 'data-dir'?: string }): Promise<{ log: EventLog; snapshot?: string }> => {
   const env = { ...process.env, ...(args['data-dir'] !== undefined && { DATA_DIR: args['data-dir'] }) };

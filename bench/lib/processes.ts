@@ -38,12 +38,23 @@ export const freePort = (): Promise<number> =>
 export const startProcess = async (
   script: string,
   env: Record<string, string>,
-  { readyPath = '/readyz', untilReady = true, nodeArgs = [] as string[], timeoutMs = 120_000 } = {},
+  {
+    readyPath = '/readyz',
+    untilReady = true,
+    nodeArgs = [] as string[],
+    timeoutMs = 120_000,
+    // A command to run node under (`ip netns exec <ns>`: it execs, so the pid is node's) and
+    // the address the server is reached at from here then.
+    wrap = [] as string[],
+    host = '127.0.0.1',
+  } = {},
 ): Promise<Server> => {
   const port = env.PORT ?? String(await freePort());
-  const proc = spawn(process.execPath, [...nodeArgs, script], {
+  const [command = process.execPath, ...prefix] = wrap.length > 0 ? wrap : [process.execPath];
+  const args = [...(wrap.length > 0 ? [...prefix, process.execPath] : []), ...nodeArgs, script];
+  const proc = spawn(command, args, {
     // EVENTSTORE_URL only when asked: a developer's shell may have one set.
-    env: { ...process.env, HOST: '127.0.0.1', EVENTSTORE_URL: '', ...env, PORT: port },
+    env: { ...process.env, HOST: host, EVENTSTORE_URL: '', DATABASE_URL: '', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,7 +75,7 @@ export const startProcess = async (
       clearTimeout(killer);
     }
   };
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await fetch(`${base}${readyPath}`).then(

@@ -242,6 +242,10 @@ export const createEngine = (options: EngineOptions) => {
     get logFailure(): Error | undefined {
       return log.failure?.();
     },
+    /** Set while the log's server cannot be reached (it clears itself once it can). */
+    get logOutage(): Error | undefined {
+      return log.outage?.();
+    },
     get activeActors() {
       return registry.size;
     },

@@ -5,8 +5,8 @@ import { type Config, ConfigError } from '../config.js';
 import type { EventLog } from './port.js';
 import { createSqliteLog } from './sqlite.js';
 
-// Which log this process uses: KurrentDB when EVENTSTORE_URL is set (several app processes
-// may share it), otherwise the embedded SQLite file in DATA_DIR. The app opens it to write;
+// Which log this process uses: PostgreSQL when DATABASE_URL is set, KurrentDB when
+// EVENTSTORE_URL is set (several app processes may share either), otherwise the embedded SQLite file in DATA_DIR. The app opens it to write;
 // `npm run verify` opens the same one to read. The KurrentDB client (gRPC, protobufs, a
 // native bridge) is imported only when it is configured: loading it costs every start.
 //
@@ -28,9 +28,25 @@ export type OpenLogOptions = {
 };
 
 export const openEventLog = async (
-  config: Pick<Config, 'dataDir' | 'eventstoreUrl'>,
+  config: Pick<Config, 'dataDir' | 'eventstoreUrl'> &
+    Partial<Pick<Config, 'databaseUrl' | 'pgSchema' | 'pgPoolSize' | 'pgStatementTimeoutMs'>>,
   options: OpenLogOptions = {},
 ): Promise<EventLog> => {
+  if (options.sqliteFile === undefined && config.databaseUrl !== undefined) {
+    const { createPostgresLog } = await import('./postgres.js');
+    const log = createPostgresLog({
+      connectionString: config.databaseUrl,
+      ...(config.pgSchema !== undefined && { schema: config.pgSchema }),
+      ...(config.pgPoolSize !== undefined && { poolSize: config.pgPoolSize }),
+      ...(config.pgStatementTimeoutMs !== undefined && { statementTimeoutMs: config.pgStatementTimeoutMs }),
+      ...(options.readonly && { readonly: true }),
+      ...(options.logger !== undefined && { logger: options.logger.child({ log: 'postgres' }) }),
+    });
+    // Listening, announced to the other processes; a server not there yet is not waited for
+    // (the app starts, says 503 until it is, and the log connects in the background).
+    await log.ready();
+    return log;
+  }
   if (options.sqliteFile === undefined && config.eventstoreUrl !== undefined) {
     const { createEventStoreLog } = await import('./eventstoredb.js');
     let log: Awaited<ReturnType<typeof createEventStoreLog>>;

@@ -118,6 +118,12 @@ export interface EventLog {
    * sync), or undefined while it is sound. Optional: adapters without such a state omit it.
    */
   failure?(): Error | undefined;
+  /**
+   * Why the log's server cannot be reached right now (a lost connection, a restarting
+   * server), or undefined while it can; unlike `failure` this passes when the server is back.
+   * Optional: adapters that cannot tell omit it (their appends fail meanwhile all the same).
+   */
+  outage?(): Error | undefined;
   /** Up to `limit` events after `fromPosition`, in log order. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
   /** Catch up from a position, then follow new events — including other processes' appends. */

@@ -26,6 +26,7 @@ export const timedAppends = (log: EventLog, observe: AppendObserver): EventLog =
     ...(log.headRevision !== undefined && { headRevision: log.headRevision.bind(log) }),
     ...(log.foreignWriteMark !== undefined && { foreignWriteMark: log.foreignWriteMark.bind(log) }),
     ...(log.failure !== undefined && { failure: log.failure.bind(log) }),
+    ...(log.outage !== undefined && { outage: log.outage.bind(log) }),
     readAll: log.readAll.bind(log),
     subscribe: log.subscribe.bind(log),
     close: log.close.bind(log),

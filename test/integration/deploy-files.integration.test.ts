@@ -37,6 +37,26 @@ describe('docker-compose.yml', () => {
       expect(config).toMatch(/depends_on:\s+kurrentdb:\s+condition: service_healthy/);
     },
   );
+
+  it.skipIf(!composeAvailable && !process.env.CI)(
+    'docker-compose.postgres.yml is valid Compose and wires the app to a healthy PostgreSQL by DATABASE_URL',
+    () => {
+      expect(composeAvailable, 'docker-compose must be installed under CI (.ci/run installs it)').toBe(true);
+      const result = spawnSync('docker-compose', ['-f', 'docker-compose.postgres.yml', 'config'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, OWNER_TOKEN: '', SESSION_SECRET: '', POSTGRES_PASSWORD: '' },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const config = result.stdout;
+      expect(config).toMatch(/image: postgres:\d+/);
+      expect(config).toContain('pg_isready');
+      expect(config).toContain('DATABASE_URL: postgres://holdfast:holdfast@postgres:5432/holdfast');
+      expect(config).not.toContain('EVENTSTORE_URL');
+      expect(config).toMatch(/depends_on:\s+postgres:\s+condition: service_healthy/);
+    },
+  );
 });
 
 describe('Dockerfile', () => {

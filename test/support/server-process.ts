@@ -16,12 +16,12 @@ export const assertBuilt = (): void => {
 /** Starts the process; resolves once /readyz says ready (or, with `untilReady: false`, once it answers). */
 export const startServer = (
   env: Record<string, string>,
-  { untilReady = true }: { untilReady?: boolean } = {},
+  { untilReady = true, wrap = [], host = '127.0.0.1' }: { untilReady?: boolean; wrap?: string[]; host?: string } = {},
 ): Promise<ServerProcess> =>
   startProcess(
     MAIN,
     { LOG_LEVEL: 'info', ...env },
-    { nodeArgs: ['--enable-source-maps'], untilReady, timeoutMs: 20_000 },
+    { nodeArgs: ['--enable-source-maps'], untilReady, timeoutMs: 20_000, wrap, host },
   );
 
 /** Kills it outright (SIGKILL): what a crash looks like, and quick. */

@@ -25,7 +25,8 @@ export const healthRoutes =
       {
         schema: {
           tags,
-          summary: 'Readiness: 503 until start-up (replay, a first demo schedule) is done, and once the log has failed',
+          summary:
+            'Readiness: 503 until start-up (replay, a first demo schedule) is done, while the log is unreachable, and once it has failed',
           response: {
             200: Type.Object({ status: Type.Literal('ready'), position: Type.Integer() }),
             ...errorResponses(503),
@@ -42,6 +43,11 @@ export const healthRoutes =
         if (failure !== undefined) {
           // Every append is refused until a restart: take this process out of rotation.
           throw new ApiError(503, 'log_failed', `${failure.message}: restart the process`);
+        }
+        const outage = ctx.engine.logOutage;
+        if (outage !== undefined) {
+          // Passes by itself once the server is back: out of rotation meanwhile, not restarted.
+          throw new ApiError(503, 'log_unavailable', 'the booking log is unreachable', { 'retry-after': '1' });
         }
         return { status: 'ready' as const, position: ctx.engine.models.position };
       },
