@@ -25,12 +25,21 @@ export type PostgresLogOptions = {
   beforeCommit?: () => Promise<void>;
 };
 
+/** How long the server lets an append's transaction sit idle before ending it (see below). */
+export const IDLE_IN_TRANSACTION_MS = 2_000;
+
 export const poolConfigOf = (options: PostgresLogOptions): pg.PoolConfig => {
   const statementTimeout = options.statementTimeoutMs ?? 5_000;
   return {
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     statement_timeout: statementTimeout,
+    // Appends commit one at a time under an advisory lock (gap-free following). A process
+    // whose link dies mid-append leaves its transaction open on the server, holding that
+    // lock, until the server notices (TCP keepalive: hours by default) and every other
+    // process's appends would wait on it. An append's statements follow each other within
+    // milliseconds, so a transaction idle this long has lost its client: the server ends it.
+    idle_in_transaction_session_timeout: Math.min(IDLE_IN_TRANSACTION_MS, statementTimeout),
     // A query on a link that went silent (no RST: a cut cable) fails instead of hanging.
     query_timeout: statementTimeout + 2_000,
     connectionTimeoutMillis: 5_000,

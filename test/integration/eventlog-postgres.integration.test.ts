@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWholeLog, type StoredEvent } from '../../src/eventlog/port.js';
 import { createPostgresLog, type PostgresLog } from '../../src/eventlog/postgres.js';
+import { IDLE_IN_TRANSACTION_MS } from '../../src/eventlog/postgres-parts.js';
 import { eventLogContract } from '../support/eventlog-contract.js';
 import { until } from '../support/fixtures.js';
 import { type Cluster, freshSchema, postgresMissing, startPostgres } from '../support/postgres.js';
@@ -105,6 +106,34 @@ describe.skipIf(missing)('postgres log', () => {
         release();
         sub.close();
         for (const log of [slow, fast, watcher]) await log.close();
+      }
+    });
+
+    it('a writer gone silent inside its commit (a cut link) holds the others up for seconds, not for hours', async () => {
+      const schema = freshSchema();
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      // Its transaction written and open, then nothing more from it: what a cut link looks like to the server.
+      const silent = await open(schema, {
+        beforeCommit: async () => {
+          entered();
+          await new Promise((r) => setTimeout(r, IDLE_IN_TRANSACTION_MS + 3_000));
+        },
+      });
+      const other = await open(schema);
+      try {
+        const stuck = silent.append('stuck', [ev(1)], 'no_stream').then(
+          () => 'committed',
+          () => 'refused',
+        );
+        await inside;
+        const started = Date.now();
+        await other.append('other', [ev(2)], 'no_stream');
+        expect(Date.now() - started).toBeLessThan(IDLE_IN_TRANSACTION_MS + 2_000);
+        expect(await stuck).toBe('refused'); // the server ended its transaction: nothing of it landed
+        expect((await readWholeLog(other)).map((e) => e.streamId)).toEqual(['other']);
+      } finally {
+        for (const log of [silent, other]) await log.close();
       }
     });
 
