@@ -67,9 +67,13 @@ export const fitRun = <S extends Geometry>(first: S, durationMs: number, next: (
 
 /** The states of these slots, or NeedsSlots naming the ones not given. */
 const statesOf = (states: ReadonlyMap<string, SlotState>, slotIds: readonly string[]): SlotState[] => {
-  const missing = slotIds.filter((id) => !states.has(id));
-  if (missing.length > 0) throw new NeedsSlots(missing);
-  return slotIds.map((id) => states.get(id) as SlotState);
+  const found: SlotState[] = [];
+  for (const id of slotIds) {
+    const state = states.get(id);
+    if (state === undefined) throw new NeedsSlots(slotIds.filter((x) => !states.has(x)));
+    found.push(state);
+  }
+  return found;
 };
 
 export type ReserveRun = {
@@ -169,6 +173,8 @@ const claimRun = (
     decisions.set(slotIds[i] as string, events);
   });
 
+  // (Only a lapsed hold of several slots can have siblings: the usual claim skips this.)
+  if (!run.some((s) => s.status === 'reserved' && s.hold?.appointment !== undefined)) return decisions;
   const inRun = new Set(slotIds);
   const siblings = new Map<string, string>(); // slotId → holdId to expire
   for (const state of run) {
@@ -332,7 +338,8 @@ export const decideForAppointment = (
   command: SlotCommand,
   ctx: DecideContext,
 ): Decisions => {
-  const [target] = statesOf(states, [slotId]) as [SlotState];
+  const target = states.get(slotId);
+  if (target === undefined) throw new NeedsSlots([slotId]);
   const covered = command.type === 'reserve' ? [slotId] : slotsCoveredWith(target, slotId);
   if (covered.length === 1) return new Map([[slotId, decide(target, command, ctx)]]);
   const all = statesOf(states, covered);

@@ -11,7 +11,7 @@ import {
 } from '../../machines/index.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, expectedFor, isVersionConflict, streamHead } from '../eventlog/port.js';
-import type { CommandMeta } from './engine.js';
+import type { CommandMeta, CommandResult } from './engine.js';
 import { EngineError } from './errors.js';
 import type { ActorRegistry } from './registry.js';
 import type { SlotActor } from './slot-actor.js';
@@ -35,15 +35,6 @@ export const toNewEvent = (event: TimeslotEvent, meta: CommandMeta) => {
 
 /** Decides for the whole set at once, from every slot's current state. */
 export type Decider = (states: ReadonlyMap<string, SlotState>, ctx: DecideContext) => Decisions;
-
-export type CycleResult = {
-  /** Every slot of the set after the command (write model). */
-  states: Map<string, SlotState>;
-  /** What was appended, all slots together (empty for an idempotent repeat). */
-  events: TimeslotEvent[];
-  /** Log position of the commit's end; absent when nothing was appended. */
-  position?: number;
-};
 
 export const createCommandCycle = (deps: {
   log: EventLog;
@@ -89,7 +80,18 @@ export const createCommandCycle = (deps: {
     return slotIds.length === 1 ? [await one(slotIds[0] as string)] : Promise.all(slotIds.map(one));
   };
 
-  return async (slotIds: readonly string[], decideAll: Decider, meta: CommandMeta): Promise<CycleResult> => {
+  /** `target`: the slot the command was given on, whose state the answer leads with. */
+  return async (
+    target: string,
+    slotIds: readonly string[],
+    decideAll: Decider,
+    meta: CommandMeta,
+  ): Promise<CommandResult> => {
+    const answer = (states: Map<string, SlotState>, events: TimeslotEvent[], position?: number): CommandResult => {
+      const slot = states.get(target);
+      if (slot === undefined) throw new Error(`command on ${target} did not cover it`);
+      return { slot, slots: states, events, ...(position !== undefined && { position }) };
+    };
     for (let attempt = 0; ; attempt += 1) {
       const loaded = await activateAll(slotIds, attempt, meta.receivedAt);
       // One pass (this runs for every command; a set of one is the common case).
@@ -112,10 +114,11 @@ export const createCommandCycle = (deps: {
         forgetUnknown();
         throw error;
       }
-      const writes = [...decisions].filter(([, events]) => events.length > 0);
+      const writes: Array<[string, TimeslotEvent[]]> = [];
+      for (const entry of decisions) if (entry[1].length > 0) writes.push(entry);
       if (writes.length === 0) {
         if (await droppedBehind(warm, meta.receivedAt)) continue;
-        return { states, events: [] };
+        return answer(states, []);
       }
       const actorOf = (slotId: string): SlotActor => {
         const actor = actors.get(slotId);
@@ -169,7 +172,7 @@ export const createCommandCycle = (deps: {
         states.set(slotId, actor.state());
       });
       await deps.waitFor(position);
-      return { states, events: writes.flatMap(([, events]) => events), position };
+      return answer(states, writes.length === 1 ? (writes[0]?.[1] ?? []) : writes.flatMap(([, e]) => e), position);
     }
   };
 };

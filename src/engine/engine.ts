@@ -159,34 +159,35 @@ export const createEngine = (options: EngineOptions) => {
    * it needs more slots (an appointment the read model did not show yet), enters those too
    * and decides again.
    */
-  const executeOver = async (
+  const executeOver = (
     target: string,
     guess: readonly string[],
     decideAll: Decider,
     meta: CommandMeta,
+    grown = 0,
   ): Promise<CommandResult> => {
-    refuseUnlessRunning();
-    let slotIds = guess.includes(target) ? guess : [target, ...guess];
-    for (let grown = 0; ; grown += 1) {
-      try {
-        const ids = slotIds;
-        const { states, events, position } = await mailboxes.runAll(ids, () => handle(ids, decideAll, meta));
-        const slot = states.get(target);
-        if (slot === undefined) throw new Error(`command on ${target} did not cover it`);
-        return { slot, slots: states, events, ...(position !== undefined && { position }) };
-      } catch (error) {
+    try {
+      refuseUnlessRunning();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const ids = guess.includes(target) ? guess : [target, ...guess];
+    // No async wrapper on the way: this runs for every command, and a promise layer less
+    // showed in the single-slot A/B.
+    return mailboxes
+      .runAll(ids, () => handle(target, ids, decideAll, meta))
+      .catch((error: unknown) => {
         if (!(error instanceof NeedsSlots)) throw error;
         if (grown >= 3 || !error.slotIds.every(isSlotId)) {
           throw new EngineError('busy', 'this appointment is changing fast, try again', { cause: error });
         }
-        slotIds = [...new Set([...slotIds, ...error.slotIds])];
-      }
-    }
+        return executeOver(target, [...new Set([...ids, ...error.slotIds])], decideAll, meta, grown + 1);
+      });
   };
 
   /** A command on one slot, for the whole appointment its hold or booking is part of. */
-  const execute = async (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
-    if (!isSlotId(slotId)) throw new DomainError('slot_not_found', 'no such timeslot');
+  const execute = (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
+    if (!isSlotId(slotId)) return Promise.reject(new DomainError('slot_not_found', 'no such timeslot'));
     return executeOver(
       slotId,
       coveredGuess(slotId),
@@ -196,7 +197,9 @@ export const createEngine = (options: EngineOptions) => {
   };
 
   /** The slots a hold on this run may end besides the run: the siblings of lapsed holds on it. */
-  const reserveGuess = (slotIds: readonly string[]): string[] => {
+  const reserveGuess = (slotIds: readonly string[]): readonly string[] => {
+    const [only] = slotIds;
+    if (slotIds.length === 1 && only !== undefined && coveredGuess(only).length === 1) return slotIds; // the usual
     const all = new Set(slotIds);
     for (const id of slotIds) for (const sibling of coveredGuess(id)) all.add(sibling);
     return [...all];
