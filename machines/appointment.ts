@@ -37,7 +37,7 @@ type Geometry = { slotId: string; stylist: string; startsAt: number; endsAt: num
 const doesNotFit = (why: string): DomainError => new DomainError('service_does_not_fit', why);
 
 /** The slots of one appointment disagree: a view behind the log, or a log that needs the salon. */
-const notWhole = (): DomainError =>
+export const notWhole = (): DomainError =>
   new DomainError('appointment_not_whole', 'this appointment is changing right now; try again');
 
 /** At most this many slots in one appointment (a 12-hour service on a 5-minute grid). */
@@ -66,7 +66,7 @@ export const fitRun = <S extends Geometry>(first: S, durationMs: number, next: (
 };
 
 /** The states of these slots, or NeedsSlots naming the ones not given. */
-const statesOf = (states: ReadonlyMap<string, SlotState>, slotIds: readonly string[]): SlotState[] => {
+export const statesOf = (states: ReadonlyMap<string, SlotState>, slotIds: readonly string[]): SlotState[] => {
   const found: SlotState[] = [];
   for (const id of slotIds) {
     const state = states.get(id);
@@ -113,7 +113,7 @@ const alreadyHeldBy = (
 };
 
 /** The run's shape, checked on the slots' own state: contiguous, one stylist, the service's length. */
-const appointmentFor = (
+export const appointmentFor = (
   run: readonly SlotState[],
   slotIds: readonly string[],
   durationMs: number | undefined,
@@ -147,7 +147,7 @@ const appointmentFor = (
  * A lapsed hold ended here may cover slots outside the run: they end with it, in the same
  * decisions, so no hold is ever left covering part of its slots.
  */
-const claimRun = (
+export const claimRun = (
   states: ReadonlyMap<string, SlotState>,
   slotIds: readonly string[],
   who: SlotCommand & { type: 'reserve' },
@@ -193,7 +193,7 @@ const claimRun = (
 };
 
 /** The claimed run's TimeslotReserved facts, each replaced by `fact`. */
-const replaceReserved = (decisions: Decisions, fact: (reserved: TimeslotEvent) => TimeslotEvent): Decisions =>
+export const replaceReserved = (decisions: Decisions, fact: (reserved: TimeslotEvent) => TimeslotEvent): Decisions =>
   new Map([...decisions].map(([id, events]) => [id, events.map((e) => (e.type === 'TimeslotReserved' ? fact(e) : e))]));
 
 /**
@@ -227,84 +227,6 @@ export const decideReserveRun = (
   if (shape === undefined) return claimed;
   const named = { ...shape.appointment, ...(command.service !== undefined && { service: command.service }) };
   return replaceReserved(claimed, (e) => ({ ...e, data: { ...e.data, appointment: named } }) as TimeslotEvent);
-};
-
-export type Reschedule = {
-  bookingId: string;
-  by: 'client' | 'owner';
-  /** Any slot of the booking now (its first, as the read model shows it). */
-  slotId: string;
-  /** The new run, in time order. */
-  to: readonly string[];
-};
-
-/**
- * Moves a booking to another run of slots in one decision: its old slots are freed and the
- * new ones booked (same reference, customer and service), or nothing changes. The new run
- * must be free as it would be for a hold (no cool-down: the booking is not a new hold) and
- * have the service's length (the booking's own length, without a service). Slots in both
- * runs are moved out and in again, so each slot's history says what happened.
- */
-export const decideReschedule = (
-  states: ReadonlyMap<string, SlotState>,
-  command: Reschedule,
-  ctx: DecideContext,
-): Decisions => {
-  const [target] = statesOf(states, [command.slotId]) as [SlotState];
-  const booking = target.status === 'booked' ? target.booking : null;
-  if (booking === null || booking.bookingId !== command.bookingId) {
-    throw new DomainError('not_booked', 'there is no such booking on this timeslot');
-  }
-  const fromIds = slotsCoveredWith(target, command.slotId);
-  const from = statesOf(states, fromIds);
-  if (from.some((s) => s.status !== 'booked' || s.booking?.bookingId !== booking.bookingId)) throw notWhole();
-  const before = appointmentFor(from, fromIds, undefined);
-  const service = appointmentOf(target)?.service;
-  const durationMs = service === undefined ? before.endsAt - before.startsAt : service.durationMinutes * 60_000;
-  const toRun = statesOf(states, command.to);
-  if (toRun[0]?.slot == null) throw new DomainError('slot_not_found', 'no such timeslot');
-  const after = appointmentFor(toRun, command.to, durationMs);
-  if (fromIds.length === command.to.length && fromIds.every((id, i) => id === command.to[i])) return new Map();
-
-  const movedAt = isoTime(ctx.now);
-  const fromAppointment = appointmentOf(target) ?? before.appointment;
-  const to: Appointment = { ...after.appointment, ...(service !== undefined && { service }) };
-  const out: TimeslotEvent = {
-    type: 'BookingMovedOut',
-    data: { bookingId: booking.bookingId, movedAt, by: command.by, to },
-  };
-  const moveIn: TimeslotEvent = {
-    type: 'BookingMovedIn',
-    data: {
-      bookingId: booking.bookingId,
-      holdId: booking.holdId,
-      clientId: booking.clientId,
-      customer: booking.customer,
-      bookedAt: isoTime(booking.bookedAt),
-      movedAt,
-      by: command.by,
-      from: fromAppointment,
-      appointment: to,
-      ...(booking.network !== undefined && { network: booking.network }),
-    },
-  };
-  // Slots the booking keeps are free for the claim once it has moved out of them.
-  const vacated = new Map(states);
-  for (const id of fromIds) {
-    const state = states.get(id) as SlotState;
-    vacated.set(id, { ...state, status: 'available', booking: null });
-  }
-  const claimed = claimRun(
-    vacated,
-    command.to,
-    { type: 'reserve', clientId: booking.clientId, holdId: booking.holdId },
-    { ...ctx, cooldownMs: 0 },
-  );
-  const decisions: Decisions = new Map(fromIds.map((id) => [id, [out]]));
-  for (const [id, events] of replaceReserved(claimed, () => moveIn)) {
-    decisions.set(id, [...(decisions.get(id) ?? []), ...events]);
-  }
-  return decisions;
 };
 
 /** What each other slot of the appointment is told when `command` is given on one of them. */

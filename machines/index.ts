@@ -9,6 +9,7 @@ export * from './iso-time.js';
 export * from './notification.js';
 export * from './notification-plan.js';
 export * from './plain-text.js';
+export * from './reschedule.js';
 export * from './slot-id.js';
 export * from './timeslot.machine.js';
 export * from './upcast.js';

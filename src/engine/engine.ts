@@ -6,7 +6,6 @@ import {
   decideReschedule,
   decideReserveRun,
   isSlotId,
-  NeedsSlots,
   type ReserveRun,
   type SlotCommand,
   type SlotState,
@@ -18,7 +17,7 @@ import { createReadModels, heldSlots, type ReadModels, slotHistory, slotStateAt 
 import { createCatalogue } from '../catalogue/catalogue.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, streamHead } from '../eventlog/port.js';
-import { createCommandCycle, type Decider } from './command-cycle.js';
+import { createCommandCycle } from './command-cycle.js';
 import { createDeadlines } from './deadlines.js';
 import { EngineError } from './errors.js';
 import { followOthers } from './follow-others.js';
@@ -29,6 +28,7 @@ import { type OpenSlotInput, openSlots, precheckOpen, type OpenOutcome as SlotOp
 import { createProjector } from './projector.js';
 import { createActorRegistry } from './registry.js';
 import { createReserveGate, knownTakenFrom } from './reserve-gate.js';
+import { createSlotSets } from './slot-sets.js';
 import { createSoleWriter } from './sole-writer.js';
 
 export type EngineOptions = {
@@ -148,42 +148,12 @@ export const createEngine = (options: EngineOptions) => {
     }
   };
 
-  /** The slots a command on `slotId` will cover, as the read model knows them (a first guess). */
-  const coveredGuess = (slotId: string): readonly string[] => {
-    const summary = models.availability.slots.get(slotId);
-    return summary?.hold?.appointment?.slotIds ?? summary?.booking?.appointment?.slotIds ?? [slotId];
-  };
-
-  /**
-   * Runs a decision over a set of slots inside all their mailboxes. When the decision finds
-   * it needs more slots (an appointment the read model did not show yet), enters those too
-   * and decides again.
-   */
-  const executeOver = (
-    target: string,
-    guess: readonly string[],
-    decideAll: Decider,
-    meta: CommandMeta,
-    grown = 0,
-  ): Promise<CommandResult> => {
-    try {
-      refuseUnlessRunning();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const ids = guess.includes(target) ? guess : [target, ...guess];
-    // No async wrapper on the way: this runs for every command, and a promise layer less
-    // showed in the single-slot A/B.
-    return mailboxes
-      .runAll(ids, () => handle(target, ids, decideAll, meta))
-      .catch((error: unknown) => {
-        if (!(error instanceof NeedsSlots)) throw error;
-        if (grown >= 3 || !error.slotIds.every(isSlotId)) {
-          throw new EngineError('busy', 'this appointment is changing fast, try again', { cause: error });
-        }
-        return executeOver(target, [...new Set([...ids, ...error.slotIds])], decideAll, meta, grown + 1);
-      });
-  };
+  const { executeOver, coveredGuess, reserveGuess } = createSlotSets({
+    availability: models.availability,
+    mailboxes,
+    handle,
+    refuseUnlessRunning,
+  });
 
   /** A command on one slot, for the whole appointment its hold or booking is part of. */
   const execute = (slotId: string, command: SlotCommand, meta: CommandMeta): Promise<CommandResult> => {
@@ -194,15 +164,6 @@ export const createEngine = (options: EngineOptions) => {
       (states, ctx) => decideForAppointment(states, slotId, command, ctx),
       meta,
     );
-  };
-
-  /** The slots a hold on this run may end besides the run: the siblings of lapsed holds on it. */
-  const reserveGuess = (slotIds: readonly string[]): readonly string[] => {
-    const [only] = slotIds;
-    if (slotIds.length === 1 && only !== undefined && coveredGuess(only).length === 1) return slotIds; // the usual
-    const all = new Set(slotIds);
-    for (const id of slotIds) for (const sibling of coveredGuess(id)) all.add(sibling);
-    return [...all];
   };
 
   // A stampede on one slot: answered from what is known, not queued (see reserve-gate.ts).

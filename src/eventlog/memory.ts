@@ -1,14 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import { createFollowers, type Followers } from './follower.js';
-import {
-  appendOneVia,
-  type Conflict,
-  checkWrites,
-  conflictOf,
-  type EventLog,
-  revisionMatches,
-  type StoredEvent,
-} from './port.js';
+import { numberWrite, refuseConflicts } from './numbering.js';
+import { appendOneVia, checkWrites, type EventLog, type StoredEvent } from './port.js';
 
 // An in-process log for fast property tests. Several logs may share one store, which is
 // how tests stand up "several processes on one log" without files. Data round-trips
@@ -49,39 +42,34 @@ export const createMemoryLog = (options: MemoryLogOptions = {}): EventLog => {
     appendMany: async (writes) => {
       if (closed) throw new Error('event log is closed');
       checkWrites(writes);
-      const conflicts: Conflict[] = [];
-      for (const { streamId, expected } of writes) {
-        const actual = (store.streams.get(streamId)?.length ?? 0) - 1;
-        if (!revisionMatches(expected, actual))
-          conflicts.push({ streamId, expected, actual: actual < 0 ? 'no_stream' : actual });
-      }
-      if (conflicts.length > 0) throw conflictOf(conflicts);
+      const headOf = (streamId: string) => (store.streams.get(streamId)?.length ?? 0) - 1;
+      refuseConflicts(writes, headOf);
       const recordedAt = new Date(clock.now()).toISOString();
-      const total = writes.reduce((n, w) => n + w.events.length, 0);
-      const last = store.all.length + total;
-      const streams = writes.map(({ streamId, events }) => {
-        const stream = store.streams.get(streamId) ?? [];
-        for (const event of events) {
+      const result = numberWrite(
+        writes,
+        headOf,
+        store.all.length,
+        ({ streamId, revision, position, commitEnd, event }) => {
           const stored: StoredEvent = {
             streamId,
-            revision: stream.length,
-            position: store.all.length + 1,
+            revision,
+            position,
             type: event.type,
             data: copy(event.data),
             metadata: copy(event.metadata),
             recordedAt,
-            ...(total > 1 && { lastOfCommit: last }),
+            ...(commitEnd !== null && { lastOfCommit: commitEnd }),
           };
+          const stream = store.streams.get(streamId) ?? [];
           stream.push(stored);
+          store.streams.set(streamId, stream);
           store.all.push(stored);
-        }
-        store.streams.set(streamId, stream);
-        return { streamId, nextRevision: stream.length - 1 };
-      });
+        },
+      );
       store.commits += 1;
       ownCommits += 1;
       for (const f of store.followers) f.wake();
-      return { streams, position: last };
+      return result;
     },
 
     readStream: async (streamId) => (store.streams.get(streamId) ?? []).map(copy),

@@ -3,16 +3,8 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import { createFollowers } from './follower.js';
-import {
-  type Conflict,
-  checkWrites,
-  conflictOf,
-  type EventLog,
-  type MultiAppendResult,
-  revisionMatches,
-  type StoredEvent,
-  type StreamWrite,
-} from './port.js';
+import { numberWrite, refuseConflicts } from './numbering.js';
+import { checkWrites, type EventLog, type MultiAppendResult, type StoredEvent, type StreamWrite } from './port.js';
 import { type PgRow, type PostgresLogOptions, poolConfigOf, sqlOf, toStored, unavailable } from './postgres-parts.js';
 import { LOCK_CLASS, lockKeyOf, maskedUrl, migrate, SCHEMA_NAME, schemaExists } from './postgres-schema.js';
 
@@ -249,49 +241,33 @@ export const createPostgresLog = (options: PostgresLogOptions): PostgresLog => {
       const recordedAt = new Date(clock.now()).toISOString();
       const columns: unknown[][] = [[], [], [], [], [], [], [], []];
       const written: StoredEvent[] = [];
+      const headOf = (streamId: string) => heads.get(streamId) ?? -1;
       const outcomes = batch.map((p): { ok: MultiAppendResult } | { error: unknown } => {
-        const conflicts: Conflict[] = [];
-        for (const w of p.writes) {
-          const actual = heads.get(w.streamId) ?? -1;
-          if (!revisionMatches(w.expected, actual)) {
-            conflicts.push({ streamId: w.streamId, expected: w.expected, actual: actual < 0 ? 'no_stream' : actual });
-          }
+        try {
+          refuseConflicts(p.writes, headOf);
+        } catch (error) {
+          return { error }; // refused alone; the others in the batch go on
         }
-        if (conflicts.length > 0) return { error: conflictOf(conflicts) };
-        const total = p.writes.reduce((n, w) => n + w.events.length, 0);
-        const end = position + total;
-        const commitEnd = total > 1 ? end : null;
-        const streams = p.writes.map((w) => {
-          let revision = heads.get(w.streamId) ?? -1;
-          for (const event of w.events) {
-            revision += 1;
-            position += 1;
-            const row = [
-              position,
-              w.streamId,
-              revision,
-              event.type,
-              JSON.stringify(event.data),
-              JSON.stringify(event.metadata ?? {}),
-              recordedAt,
-              commitEnd,
-            ];
-            row.forEach((value, i) => void columns[i]?.push(value));
-            written.push({
-              streamId: w.streamId,
-              revision,
-              position,
-              type: event.type,
-              data: JSON.parse(row[4] as string),
-              metadata: JSON.parse(row[5] as string),
-              recordedAt,
-              ...(commitEnd !== null && { lastOfCommit: commitEnd }),
-            });
-          }
-          heads.set(w.streamId, revision);
-          return { streamId: w.streamId, nextRevision: revision };
+        const ok = numberWrite(p.writes, headOf, position, ({ streamId, revision, position: at, commitEnd, event }) => {
+          const data = JSON.stringify(event.data);
+          const metadata = JSON.stringify(event.metadata ?? {});
+          [at, streamId, revision, event.type, data, metadata, recordedAt, commitEnd].forEach(
+            (value, i) => void columns[i]?.push(value),
+          );
+          written.push({
+            streamId,
+            revision,
+            position: at,
+            type: event.type,
+            data: JSON.parse(data),
+            metadata: JSON.parse(metadata),
+            recordedAt,
+            ...(commitEnd !== null && { lastOfCommit: commitEnd }),
+          });
         });
-        return { ok: { streams, position: end } };
+        position = ok.position;
+        for (const { streamId, nextRevision } of ok.streams) heads.set(streamId, nextRevision);
+        return { ok };
       });
       if (written.length > 0) {
         await client.query(sql.insert, columns);

@@ -2,13 +2,11 @@ import { closeSync, fdatasync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { createFollowers } from './follower.js';
+import { numberWrite, refuseConflicts } from './numbering.js';
 import {
-  type Conflict,
   checkWrites,
-  conflictOf,
   type EventLog,
   type MultiAppendResult,
-  revisionMatches,
   type StoredEvent,
   type StreamWrite,
   VersionConflictError,
@@ -81,7 +79,7 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   const { db, hasCommitEnd } = openSqliteFile(options.path, readonly);
   const COLUMNS = columns(hasCommitEnd); // no commit_end only in an old file opened read-only
 
-  const headOf = db.prepare<[string], { revision: number | null }>(
+  const selectHead = db.prepare<[string], { revision: number | null }>(
     'SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?',
   );
   // Prepared on the first append: an old file opened read-only has no commit_end to insert into.
@@ -113,34 +111,22 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
   // createFollowers' wake). A conflict is found before anything is written, so an append
   // needs no savepoint of its own: two statements per append saved on every command.
   const appendWrites = (p: PendingAppend, written: StoredEvent[], next: { position: number }): MultiAppendResult => {
-    const heads = p.writes.map((w) => headOf.get(w.streamId)?.revision ?? -1);
-    const conflicts: Conflict[] = [];
-    p.writes.forEach((w, i) => {
-      const actual = heads[i] ?? -1;
-      if (!revisionMatches(w.expected, actual)) {
-        conflicts.push({ streamId: w.streamId, expected: w.expected, actual: actual < 0 ? 'no_stream' : actual });
-      }
-    });
-    if (conflicts.length > 0) throw conflictOf(conflicts);
+    const headOf = (streamId: string) => selectHead.get(streamId)?.revision ?? -1;
+    refuseConflicts(p.writes, headOf);
     const recordedAt = new Date(clock.now()).toISOString();
-    const total = p.writes.reduce((n, w) => n + w.events.length, 0);
-    const end = next.position + total;
-    const commitEnd = total > 1 ? end : null;
-    const streams = p.writes.map((w, i) => {
-      let revision = heads[i] ?? -1;
-      for (const event of w.events) {
-        revision += 1;
-        next.position += 1;
+    const result = numberWrite(
+      p.writes,
+      headOf,
+      next.position,
+      ({ streamId, revision, position, commitEnd, event }) => {
         const data = JSON.stringify(event.data);
         const metadata = JSON.stringify(event.metadata ?? {});
-        insert().run(next.position, w.streamId, revision, event.type, data, metadata, recordedAt, commitEnd);
-        written.push(
-          toStored([next.position, w.streamId, revision, event.type, data, metadata, recordedAt, commitEnd]),
-        );
-      }
-      return { streamId: w.streamId, nextRevision: revision };
-    });
-    return { streams, position: end };
+        insert().run(position, streamId, revision, event.type, data, metadata, recordedAt, commitEnd);
+        written.push(toStored([position, streamId, revision, event.type, data, metadata, recordedAt, commitEnd]));
+      },
+    );
+    next.position = result.position;
+    return result;
   };
 
   // One transaction per batch: a conflicting append is refused alone, any other error rolls
@@ -269,7 +255,7 @@ export const createSqliteLog = (options: SqliteLogOptions): EventLog => {
 
     readStream: async (streamId) => selectStream.all(streamId).map(toStored),
 
-    headRevision: async (streamId) => headOf.get(streamId)?.revision ?? -1,
+    headRevision: async (streamId) => selectHead.get(streamId)?.revision ?? -1,
 
     // NaN once closed: equal to nothing, so nobody takes a closed log for a quiet one.
     foreignWriteMark: () => (closed ? Number.NaN : (dataVersion.get() as number)),
