@@ -1,5 +1,5 @@
 import { DomainError } from './errors.js';
-import { unprintable } from './plain-text.js';
+import { labelText } from './plain-text.js';
 import { stylistSlug } from './slot-id.js';
 
 // The salon's menu of services (a cut, 30 minutes; a colour, 90), in one stream of its own
@@ -114,14 +114,7 @@ const invalid = (message: string): never => {
   throw new DomainError('invalid_service', message);
 };
 
-const text = (value: unknown, field: string, max: number): string => {
-  if (typeof value !== 'string') return invalid(`${field} must be text`);
-  const clean = value.trim().replace(/\s+/g, ' ');
-  if (clean === '' || clean.length > max) return invalid(`${field} must be 1–${max} characters`);
-  const problem = unprintable(clean);
-  if (problem !== undefined) return invalid(`${field} ${problem}`);
-  return clean;
-};
+const text = (value: unknown, field: string, max: number): string => labelText(value, field, max, invalid);
 
 const duration = (value: unknown): number => {
   if (!Number.isInteger(value) || (value as number) < 5 || (value as number) > 720) {

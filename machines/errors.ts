@@ -24,7 +24,16 @@ export type DomainErrorCode =
   | 'service_not_found'
   | 'service_retired'
   | 'service_does_not_fit'
-  | 'appointment_not_whole';
+  | 'appointment_not_whole'
+  | 'invalid_account'
+  | 'already_set_up'
+  | 'email_taken'
+  | 'stylist_taken'
+  | 'link_invalid'
+  | 'account_not_found'
+  | 'account_inactive'
+  | 'last_owner'
+  | 'weak_password';
 
 /**
  * An error that is an answer, not a bug ("slot taken", "no hold", an HTTP 4xx): nobody reads

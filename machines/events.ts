@@ -23,7 +23,15 @@ export type Appointment = {
   service?: { id: string; name: string; durationMinutes: number };
 };
 
-export type Actor = { kind: 'client'; id: string } | { kind: 'owner' } | { kind: 'system'; reason: string };
+/**
+ * Who caused an event: a client session; the salon through the API token (`owner`); a staff
+ * account signed in to the console, named as it was then; or the system (an expiry).
+ */
+export type Actor =
+  | { kind: 'client'; id: string }
+  | { kind: 'owner' }
+  | { kind: 'staff'; accountId: string; name: string; role: 'owner' | 'stylist' }
+  | { kind: 'system'; reason: string };
 
 export type TimeslotOpened = {
   type: 'TimeslotOpened';
@@ -133,7 +141,7 @@ export const EVENT_SCHEMA_VERSION = 1;
 
 export type EventMetadata = {
   schemaVersion: number;
-  /** Who caused the event: a client session, the owner, or the system (expiry). */
+  /** Who caused the event. */
   actor: Actor;
   /** The request or idempotency id that caused it, for tracing one request through the log. */
   requestId?: string;

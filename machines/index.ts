@@ -1,3 +1,5 @@
+export * from './account-decide.js';
+export * from './accounts.js';
 export * from './appointment.js';
 export * from './catalogue.js';
 export * from './customer.js';

@@ -22,3 +22,16 @@ export const unprintable = (text: string): string | undefined => {
 
 /** `text` with bidi embeddings, overrides, isolates and marks removed. */
 export const withoutBidiControls = (text: string): string => text.replace(BIDI_CONTROLS, '');
+
+/**
+ * A short label someone types for others to see (a service's name, a stylist's): trimmed,
+ * single-spaced, without bidi controls, 1–`max` characters and printable; else `refuse`
+ * is called with why.
+ */
+export const labelText = (value: unknown, field: string, max: number, refuse: (message: string) => never): string => {
+  if (typeof value !== 'string') return refuse(`${field} must be text`);
+  const clean = withoutBidiControls(value).trim().replace(/\s+/g, ' ');
+  if (clean === '' || clean.length > max) return refuse(`${field} must be 1–${max} characters`);
+  const problem = unprintable(clean);
+  return problem === undefined ? clean : refuse(`${field} ${problem}`);
+};

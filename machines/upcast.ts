@@ -37,7 +37,7 @@ export const toDomainEvent = (stored: Pick<RecordedEvent, 'type' | 'data'>): Tim
 const isActor = (value: unknown): value is Actor => {
   if (typeof value !== 'object' || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;
-  return kind === 'client' || kind === 'owner' || kind === 'system';
+  return kind === 'client' || kind === 'owner' || kind === 'staff' || kind === 'system';
 };
 
 export const metadataOf = (stored: Pick<RecordedEvent, 'metadata'>): EventMetadata => {

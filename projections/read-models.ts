@@ -1,4 +1,13 @@
-import { CATALOGUE_STREAM, slotIdOfStream, toDomainEvent } from '../machines/index.js';
+import {
+  ACCOUNTS_STREAM,
+  type AccountsState,
+  CATALOGUE_STREAM,
+  createAccountsState,
+  evolveAccounts,
+  slotIdOfStream,
+  toAccountEvent,
+  toDomainEvent,
+} from '../machines/index.js';
 import type { RecordedEvent } from '../machines/upcast.js';
 import { type Availability, applyToAvailability, createAvailability } from './availability.js';
 import { applyToBookings, type Bookings, createBookings } from './bookings.js';
@@ -13,6 +22,8 @@ export type ReadModels = {
   bookings: Bookings;
   holdOutcomes: HoldOutcomesBySlot;
   services: Services;
+  /** Staff accounts, access links and live console sessions. */
+  accounts: AccountsState;
   /** Position of the last event folded in. */
   position: number;
 };
@@ -22,6 +33,7 @@ export const createReadModels = (): ReadModels => ({
   bookings: createBookings(),
   holdOutcomes: createHoldOutcomes(),
   services: createServices(),
+  accounts: createAccountsState(),
   position: 0,
 });
 
@@ -29,6 +41,12 @@ export const applyRecorded = (models: ReadModels, event: RecordedEvent): void =>
   models.position = event.position;
   if (event.streamId === CATALOGUE_STREAM) {
     applyToServices(models.services, event);
+    return;
+  }
+  if (event.streamId === ACCOUNTS_STREAM) {
+    const fact = toAccountEvent(event);
+    if (fact !== undefined) evolveAccounts(models.accounts, fact);
+    models.accounts.revision = event.revision;
     return;
   }
   const slotId = slotIdOfStream(event.streamId);

@@ -1,4 +1,4 @@
-import { noEndedHolds, type Service } from '../machines/index.js';
+import { type AccessLink, type Account, noEndedHolds, type Service, type StaffSession } from '../machines/index.js';
 import type { Availability } from './availability.js';
 import type { BookingRecord, Bookings } from './bookings.js';
 import { addToDayIndex } from './day-index.js';
@@ -15,7 +15,7 @@ import { internStylist, type SlotSummary } from './slot-summary.js';
 // Only what a fold cannot cheaply re-derive is kept: the day indexes, the booking's slot
 // facts and the interned names are rebuilt here, in the order the fold would have built them.
 
-export const SNAPSHOT_FORMAT = 5;
+export const SNAPSHOT_FORMAT = 6;
 
 /** The log event the models were folded up to, to recognise that log again. */
 export type SnapshotMark = { position: number; streamId: string; revision: number; recordedAt: string };
@@ -35,6 +35,8 @@ export type ReadModelsSnapshot = {
   holdOutcomes: Array<[slotId: string, outcomes: HoldOutcomes]>;
   /** The catalogue: services in the order defined, and the stream's revision. */
   services: { list: Service[]; revision: number };
+  /** Staff accounts, links and live sessions (hashes only, like the log), and the stream's revision. */
+  accounts: { accounts: Account[]; links: AccessLink[]; sessions: StaffSession[]; revision: number };
 };
 
 export const encodeModels = (models: ReadModels, fold: string, mark: SnapshotMark): ReadModelsSnapshot => {
@@ -52,6 +54,12 @@ export const encodeModels = (models: ReadModels, fold: string, mark: SnapshotMar
     bookings: [...bookings.byId.values()],
     holdOutcomes: [...holdOutcomes],
     services: { list: [...models.services.byId.values()], revision: models.services.revision },
+    accounts: {
+      accounts: [...models.accounts.accounts.values()],
+      links: [...models.accounts.links.values()],
+      sessions: [...models.accounts.sessions.values()],
+      revision: models.accounts.revision,
+    },
   };
 };
 
@@ -105,6 +113,13 @@ export const decodeModels = (snapshot: ReadModelsSnapshot): ReadModels => {
     services: {
       byId: new Map(snapshot.services.list.map((s) => [s.serviceId, { ...s }])),
       revision: snapshot.services.revision,
+    },
+    accounts: {
+      accounts: new Map(snapshot.accounts.accounts.map((a) => [a.accountId, { ...a }])),
+      links: new Map(snapshot.accounts.links.map((l) => [l.linkId, { ...l }])),
+      sessions: new Map(snapshot.accounts.sessions.map((s) => [s.sessionId, { ...s }])),
+      sessionByToken: new Map(snapshot.accounts.sessions.map((s) => [s.tokenHash, s.sessionId])),
+      revision: snapshot.accounts.revision,
     },
     position: snapshot.mark.position,
   };

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keepSetupLink, setupToken, setupUrl } from './accounts/setup-link.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createEngine } from './engine/engine.js';
@@ -195,9 +196,21 @@ const main = async (): Promise<void> => {
   if (stopping) return;
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  // No account yet: a one-time link for the first owner, on the console and in DATA_DIR.
+  const url = localUrl(config.host, port, config.publicUrl);
+  const setupLink =
+    engine.models.accounts.accounts.size === 0
+      ? setupUrl(url, setupToken(secrets.sessionSecret, systemClock.now()))
+      : undefined;
+  try {
+    keepSetupLink(config.dataDir, setupLink);
+  } catch (error) {
+    logger.warn({ err: error }, 'could not write the setup link to DATA_DIR; it is on the console only');
+  }
   process.stdout.write(
     startupBanner({
-      url: localUrl(config.host, port, config.publicUrl),
+      url,
+      setupLink,
       salonName: config.salonName,
       // Printed on the start that generated it and never again; afterwards it is only in the file.
       newOwnerToken: secrets.generatedOwnerTokenFile !== undefined ? secrets.ownerToken : undefined,

@@ -1,6 +1,7 @@
 // What a start says on the console, once it is ready: where to go, how to sign in the first
 // time, where the data is, how to stop. Plain text for a person, beside the JSON log lines.
-// The owner token appears only on the start that generated it; afterwards only its file.
+// Until the salon has an owner account, the one-time setup link; the API token (for
+// automation) appears only on the start that generated it, afterwards only its file.
 
 export type BannerFacts = {
   /** Where browsers reach us: PUBLIC_URL, or http://localhost:PORT for a wildcard bind. */
@@ -13,23 +14,33 @@ export type BannerFacts = {
   dataDir: string;
   /** Which log: "SQLite (…/holdfast.db)" or "EventStoreDB". */
   log: string;
+  /** The first owner's setup link, while the salon has no account (valid an hour). */
+  setupLink?: string | undefined;
 };
 
 export const startupBanner = (facts: BannerFacts): string => {
   const base = facts.url.replace(/\/$/, '');
-  const signIn =
+  const apiToken =
     facts.newOwnerToken !== undefined
-      ? `owner token ${facts.newOwnerToken}  (shown this once; kept in ${facts.ownerTokenFile})`
+      ? `API token ${facts.newOwnerToken}  (shown this once; kept in ${facts.ownerTokenFile})`
       : facts.ownerTokenFile !== undefined
-        ? `the owner token is in ${facts.ownerTokenFile}`
-        : 'the owner token is the OWNER_TOKEN you set';
+        ? `the API token is in ${facts.ownerTokenFile}`
+        : 'the API token is the OWNER_TOKEN you set';
+  const setup =
+    facts.setupLink !== undefined
+      ? [
+          `    Set up          ${facts.setupLink}`,
+          '                    (the owner chooses email and password; valid one hour)',
+        ]
+      : [];
   return [
     '',
     `  Holdfast is ready: ${facts.salonName}`,
     `    Booking page    ${base}/`,
-    `    Owner console   ${base}/owner   (sign in with the owner token)`,
+    `    Owner console   ${base}/owner   (staff sign in with their own accounts)`,
+    ...setup,
     `    API docs        ${base}/docs`,
-    `    Sign in         ${signIn}`,
+    `    Automation      ${apiToken}`,
     `    Data            ${facts.dataDir}  (log: ${facts.log})`,
     '    Stop            Ctrl+C: finishes what is in flight, saves a snapshot, exits',
     '',

@@ -18,7 +18,7 @@ import { type EventLog, expectedFor, isVersionConflict } from '../eventlog/port.
 // appends at the revision it read, so two owners (or two processes) editing at once cannot
 // both win; the loser reads again and decides again. Answered once the read models have it.
 
-export type CatalogueMeta = { requestId?: string };
+export type CatalogueMeta = { requestId?: string; actor?: EventMetadata['actor'] };
 export type Catalogue = ReturnType<typeof createCatalogue>;
 
 const CONFLICT_RETRIES = 3;
@@ -53,7 +53,7 @@ export const createCatalogue = (deps: {
       if (events.length === 0) return service;
       const metadata: EventMetadata = {
         schemaVersion: EVENT_SCHEMA_VERSION,
-        actor: { kind: 'owner' },
+        actor: meta.actor ?? { kind: 'owner' },
         ...(meta.requestId !== undefined && { requestId: meta.requestId }),
       };
       try {

@@ -14,6 +14,7 @@ import {
   timeslotMachineFor,
 } from '../../machines/index.js';
 import { createReadModels, heldSlots, type ReadModels, slotHistory, slotStateAt } from '../../projections/index.js';
+import { type AccountsSettings, createAccounts } from '../accounts/accounts.js';
 import { createCatalogue } from '../catalogue/catalogue.js';
 import type { Clock } from '../clock.js';
 import { type EventLog, streamHead } from '../eventlog/port.js';
@@ -53,6 +54,8 @@ export type EngineOptions = {
   logger?: Logger;
   /** Read models to start from (a snapshot); start() replays only the events after them. */
   models?: ReadModels;
+  /** Staff session and link lifetimes (defaults in src/accounts). */
+  accounts?: AccountsSettings;
 };
 
 export type CommandMeta = {
@@ -126,6 +129,14 @@ export const createEngine = (options: EngineOptions) => {
 
   const sole = createSoleWriter(log, models.availability);
   const catalogue = createCatalogue({ log, clock, waitFor: projector.waitFor, logger });
+  const accounts = createAccounts({
+    log,
+    clock,
+    state: () => models.accounts,
+    waitFor: projector.waitFor,
+    logger,
+    ...(options.accounts !== undefined && { settings: options.accounts }),
+  });
 
   const handle = createCommandCycle({
     log,
@@ -219,6 +230,8 @@ export const createEngine = (options: EngineOptions) => {
     onCommitted: projector.onCommitted,
     /** The owner's menu of services (its own stream; see src/catalogue). */
     catalogue,
+    /** Staff accounts, links and console sessions (their own stream; see src/accounts). */
+    accounts,
 
     /** Replays the log, expires holds that lapsed while we were down, re-arms the rest. */
     start: async (): Promise<void> => {

@@ -105,9 +105,14 @@ export const HistoryReply = Type.Object({
       type: Type.String(),
       at: iso('when the log recorded it'),
       who: Type.Object({
-        kind: Type.String({ description: 'client, owner or system' }),
+        kind: Type.String({
+          description: 'client, owner (the API token), staff (a console account: accountId, name, role) or system',
+        }),
         id: Type.Optional(Type.String()),
         reason: Type.Optional(Type.String()),
+        accountId: Type.Optional(Type.String()),
+        name: Type.Optional(Type.String()),
+        role: Type.Optional(Type.String()),
       }),
       request_id: Type.Optional(Type.String()),
       appointment: Type.Optional(

@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { createSignInLimits } from '../accounts/sign-in-limits.js';
 import { adminSchemas } from './admin-schemas.js';
 import { ApiError } from './api-error.js';
 import type {} from './command-meta.js'; // request.receivedAt
@@ -17,12 +18,15 @@ import { lazyChildLogger } from './lazy-child-logger.js';
 import { liveRoutes } from './live/routes.js';
 import { createManageTokens } from './manage-token.js';
 import { createNetworkIds } from './network.js';
-import { createOwnerGuessLimit, ownerAuthHook } from './owner-auth.js';
+import { createOwnerGuessLimit } from './owner-auth.js';
 import { createProofOfWork } from './proof-of-work.js';
 import { adminBookingRoutes } from './routes/admin-bookings.js';
 import { adminNotificationRoutes } from './routes/admin-notifications.js';
 import { adminScheduleRoutes } from './routes/admin-schedule.js';
 import { adminSlotRoutes } from './routes/admin-slots.js';
+import { adminStaffRoutes } from './routes/admin-staff.js';
+import { adminTimeOffRoutes } from './routes/admin-time-off.js';
+import { authRoutes } from './routes/auth.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { healthRoutes } from './routes/health.js';
 import { adminServiceRoutes, serviceRoutes } from './routes/services.js';
@@ -32,6 +36,7 @@ import { createOriginCheck } from './same-origin.js';
 import { sharedSchemas } from './schemas.js';
 import { securityHeaders } from './security-headers.js';
 import { createSessions } from './session.js';
+import { createStaffAuth } from './staff-auth.js';
 
 // The Fastify app, built from its dependencies and never listening by itself (src/main.ts
 // does), so tests drive the very same app with inject() or over a socket.
@@ -156,10 +161,17 @@ export const buildApp = async (deps: HttpDeps) => {
         version: '1',
         description:
           'Timeslot booking for a salon. Clients are identified by a session cookie the server sets on their ' +
-          'first successful request; owner endpoints need `Authorization: Bearer <OWNER_TOKEN>`. Errors are ' +
-          '`{error: "<code>", message}`. Live updates: WebSocket `/api/live` (owner: `/api/admin/live`).',
+          'first successful request. Owner endpoints take the console session cookie of a signed-in staff ' +
+          'member (POST /api/auth/login; a stylist sees their own column only) or, for automation, ' +
+          '`Authorization: Bearer <OWNER_TOKEN>`. Errors are `{error: "<code>", message}`. Live updates: ' +
+          'WebSocket `/api/live` (staff: `/api/admin/live`).',
       },
-      components: { securitySchemes: { owner: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          owner: { type: 'http', scheme: 'bearer' },
+          console: { type: 'apiKey', in: 'cookie', name: 'hf_staff' },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -204,16 +216,34 @@ export const buildApp = async (deps: HttpDeps) => {
     await api.register(bookingRoutes(ctx));
   });
 
-  // Owner API: bearer token, compared in constant time; repeated wrong guesses are limited
-  // (with the owner's live socket: one count per IP).
+  // Signing in to the console (staff accounts).
+  await app.register(async (auth) => {
+    auth.addHook('onRequest', requireReady);
+    await auth.register(authRoutes({ ...ctx, signInLimits: createSignInLimits(deps.clock) }));
+  });
+
+  // Owner API: a staff member's console session, or the API token (compared in constant
+  // time; repeated wrong guesses are limited, with the live socket's: one count per IP).
+  // Each route says who it admits (staff-auth.ts); a stylist is held to their own column.
+  const staffAuth = createStaffAuth({
+    ownerToken: deps.secrets.ownerToken,
+    guesses: ctx.ownerGuesses,
+    origins: ctx.origins,
+    state: () => engine.models.accounts,
+    clock: deps.clock,
+  });
   await app.register(async (admin) => {
-    admin.addHook('onRequest', ownerAuthHook(deps.secrets.ownerToken, ctx.ownerGuesses));
+    admin.decorateRequest('principal', null as never); // set by authenticate before any handler
     admin.addHook('onRequest', requireReady);
+    admin.addHook('onRequest', staffAuth.authenticate);
+    admin.addHook('preHandler', staffAuth.authorise);
     await admin.register(adminScheduleRoutes(ctx));
     await admin.register(adminSlotRoutes(ctx));
     await admin.register(adminBookingRoutes(ctx));
     await admin.register(adminServiceRoutes(ctx));
     await admin.register(adminNotificationRoutes(ctx));
+    await admin.register(adminStaffRoutes(ctx));
+    await admin.register(adminTimeOffRoutes(ctx));
   });
 
   await app.register(liveRoutes(ctx));

@@ -33,6 +33,15 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   service_retired: 409,
   service_does_not_fit: 409,
   appointment_not_whole: 409,
+  invalid_account: 400,
+  already_set_up: 409,
+  email_taken: 409,
+  stylist_taken: 409,
+  link_invalid: 410,
+  account_not_found: 404,
+  account_inactive: 403,
+  last_owner: 409,
+  weak_password: 400,
 };
 
 // Not the client's fault and worth retrying shortly.

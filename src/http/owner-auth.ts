@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
 
-// Owner endpoints take `Authorization: Bearer <OWNER_TOKEN>`. Both sides are hashed first
+// The API token (`Authorization: Bearer <OWNER_TOKEN>`, automation). Both sides are hashed first
 // so the comparison takes the same time whatever the length or content of a guess.
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -43,18 +43,3 @@ export const createOwnerGuessLimit = (limitFailures?: FailureCheck) => ({
 });
 
 export type OwnerGuessLimit = ReturnType<typeof createOwnerGuessLimit>;
-
-/**
- * onRequest hook for /api/admin. The right token is let in even from an address over its
- * guess limit (the token is long and random: the limit slows a guesser, it must not let one
- * lock the owner out from a shared network); a wrong one from there gets 429.
- */
-export const ownerAuthHook =
-  (ownerToken: string, guesses: OwnerGuessLimit) =>
-  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (tokenMatches(ownerToken, bearerOf(request.headers.authorization))) return;
-    await guesses.check(request);
-    await guesses.failed(request);
-    reply.header('www-authenticate', 'Bearer realm="holdfast-owner"');
-    throw new ApiError(401, 'unauthorized', 'owner endpoints need Authorization: Bearer <OWNER_TOKEN>');
-  };

@@ -30,6 +30,12 @@ const hostOf = (origin: string): string | undefined => {
 export type OriginCheck = {
   /** Why this request must be refused, or undefined to let it through. */
   refusal(request: FastifyRequest): ApiError | undefined;
+  /**
+   * The same, but a request that says nothing of where it comes from is refused too: for
+   * the staff console, whose cookie is worth more than a client's and whose only users are
+   * browsers (which always send Origin on a POST); automation uses the API token instead.
+   */
+  strictRefusal(request: FastifyRequest): ApiError | undefined;
   /** onRequest hook for cookie-authenticated routes: state-changing methods only. */
   hook(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void;
 };
@@ -58,8 +64,18 @@ export const createOriginCheck = (allowed: readonly string[]): OriginCheck => {
     return site === 'cross-site' || site === 'same-site' ? foreign() : undefined;
   };
 
+  const strictRefusal = (request: FastifyRequest): ApiError | undefined => {
+    const { origin } = request.headers;
+    const site = request.headers['sec-fetch-site'];
+    if (typeof origin !== 'string' && site !== 'same-origin') {
+      return new ApiError(403, 'cross_site_request', 'console requests must come from the console page (no Origin)');
+    }
+    return refusal(request);
+  };
+
   return {
     refusal,
+    strictRefusal,
     hook: (request, _reply, done) => {
       if (!STATE_CHANGING.has(request.method)) done();
       else done(refusal(request));

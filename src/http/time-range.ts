@@ -53,3 +53,16 @@ export const startOfSalonDay = (now: number, zone: string): number =>
 
 /** The salon's calendar date (YYYY-MM-DD) at `now`. */
 export const salonDate = (now: number, zone: string): string => DateTime.fromMillis(now, { zone }).toISODate() ?? '';
+
+const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+
+/**
+ * As parseInstant, and also a wall-clock time in the salon's zone ("2026-12-05T13:00", what a
+ * datetime-local field gives): time off is thought of on the salon's clock.
+ */
+export const parseSalonTime = (raw: string, zone: string, edge: 'start' | 'end' = 'start'): number => {
+  if (!LOCAL.test(raw)) return parseInstant(raw, zone, edge);
+  const t = DateTime.fromISO(raw, { zone });
+  if (!t.isValid) throw invalid(`"${raw}" is not a valid date-time`);
+  return t.toMillis();
+};

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import {
+  type Actor,
   type BookingAsOf,
   type BookingFact,
   type BookingNotifications,
@@ -170,7 +171,9 @@ export const createNotifier = (options: NotifierOptions) => {
   const decideAndAppend = async (
     bookingId: string,
     decide: (state: BookingNotifications) => NotificationEvent[],
+    actor?: Actor,
   ): Promise<{ state: BookingNotifications; events: NotificationEvent[] }> => {
+    const meta = actor === undefined ? metadata : { ...metadata, actor };
     for (let attempt = 0; ; attempt += 1) {
       const state = await readState(bookingId);
       const events = decide(state);
@@ -178,7 +181,7 @@ export const createNotifier = (options: NotifierOptions) => {
       try {
         await log.append(
           notificationStreamOf(bookingId),
-          events.map((e) => ({ type: e.type, data: e.data, metadata })),
+          events.map((e) => ({ type: e.type, data: e.data, metadata: meta })),
           expectedFor(state.revision),
         );
         for (const e of events) evolveNotifications(state, e);
@@ -299,15 +302,22 @@ export const createNotifier = (options: NotifierOptions) => {
     /** Catches up with the log (sending nothing), then plans and sends what is owed. */
     start,
     list: (filter: NotificationFilter): NotificationView[] => listNotifications(byBooking, filter),
-    /** The owner's Resend: undefined if there is no such message. */
-    resend: async (id: string): Promise<{ ok: true; view: NotificationView } | { ok: false; code: string }> => {
+    /** The owner's Resend, on behalf of `actor` (the audit's who). */
+    resend: async (
+      id: string,
+      actor?: Actor,
+    ): Promise<{ ok: true; view: NotificationView } | { ok: false; code: string }> => {
       const bookingId = bookingOfNotification(id);
       let refused: string | undefined;
-      const { state } = await decideAndAppend(bookingId, (s) => {
-        const decision = decideResend(s, id, clock.now());
-        if (!decision.ok) refused = decision.code;
-        return decision.ok ? decision.events : [];
-      });
+      const { state } = await decideAndAppend(
+        bookingId,
+        (s) => {
+          const decision = decideResend(s, id, clock.now());
+          if (!decision.ok) refused = decision.code;
+          return decision.ok ? decision.events : [];
+        },
+        actor,
+      );
       const n = state.byId.get(id);
       if (refused !== undefined || n === undefined) return { ok: false, code: refused ?? 'notification_not_found' };
       kick();

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerFrom, loopback } from '../support/addresses.js';
 import { browserMissing, launchChromium, screenshotPath } from '../support/browser.js';
 import { tempDir } from '../support/fixtures.js';
 import { assertBuilt, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
+import { createOwner, setupLink } from './console.js';
 
 // Appointments longer than a slot, in real Chromium against the real process: a phone
 // client books a 90-minute Colour (six 15-minute slots) while another client's page, on
@@ -214,9 +213,7 @@ describe.skipIf(missing)('appointments of several slots in a real browser', () =
 
     // The owner's day board: the moved appointment is one block of six slots with the customer.
     const owner = await newPage(DESKTOP);
-    await owner.goto(`${base}/owner`);
-    await owner.getByLabel('Owner token').fill(readFileSync(join(dir.path, 'owner-token'), 'utf8').trim());
-    await owner.getByRole('button', { name: 'Sign in' }).click();
+    await createOwner(owner, await setupLink(dir.path, base));
     await owner.getByLabel('Date').fill(day);
     const block = owner.locator(`.card[data-slot-id="${target.id}"]`);
     await expect.poll(async () => block.textContent()).toContain('Carla Colour');

@@ -6,6 +6,7 @@ import { callerFrom, loopback } from '../support/addresses.js';
 import { browserMissing, launchChromium, screenshotPath } from '../support/browser.js';
 import { tempDir } from '../support/fixtures.js';
 import { assertBuilt, type ServerProcess, startServer, stopServer } from '../support/server-process.js';
+import { createOwner, OWNER, setupLink } from './console.js';
 
 // Two clients and the owner in real Chromium against the real process, both clients
 // booking a Cut (two 15-minute slots): A's hold makes that start time (and every start
@@ -169,11 +170,12 @@ describe.skipIf(missing)('booking in a real browser', () => {
     }, reference);
     expect(manage).toBe(200);
 
-    // The owner signs in, sees the booking on the day board and replays its history.
+    // The owner creates their account from the setup link, sees the booking on the day
+    // board and replays its history.
     const owner = await newPage(DESKTOP);
-    await owner.goto(`${base}/owner`);
-    await owner.getByLabel('Owner token').fill(readFileSync(join(dir.path, 'owner-token'), 'utf8').trim());
-    await owner.getByRole('button', { name: 'Sign in' }).click();
+    await createOwner(owner, await setupLink(dir.path, base));
+    expect(new URL(owner.url()).pathname).toBe('/owner');
+    expect(await owner.getByTestId('signed-in-as').textContent()).toBe(`${OWNER.name} · owner`);
     const slotDate = await owner.evaluate(async (slotId) => {
       const salon = (await (await fetch('/api/salon')).json()) as { time_zone: string };
       const iso = `${slotId.slice(-14, -10)}-${slotId.slice(-10, -8)}-${slotId.slice(-8, -6)}T${slotId.slice(-5, -3)}:${slotId.slice(-3, -1)}:00Z`;

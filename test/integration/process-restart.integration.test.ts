@@ -26,9 +26,13 @@ describe('the real process', () => {
   it('keeps a booking and a live hold (same deadline) across SIGKILL, and stops cleanly on SIGTERM', async () => {
     const first = await start();
     const ownerToken = readFileSync(join(dir.path, 'owner-token'), 'utf8').trim();
-    // The first start says where to go and shows the owner token, this once.
+    // The first start says where to go, gives the one-time link that sets up the owner's
+    // account (also in DATA_DIR), and shows the API token, this once.
     await until(() => first.output().includes('Holdfast is ready'));
-    expect(first.output()).toContain(`owner token ${ownerToken}  (shown this once; kept in`);
+    expect(first.output()).toContain(`API token ${ownerToken}  (shown this once; kept in`);
+    const setupLink = readFileSync(join(dir.path, 'owner-setup-link'), 'utf8').trim();
+    expect(setupLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/owner\/setup\?token=setup-\d+\.[\w-]+$/);
+    expect(first.output()).toContain(`Set up          ${setupLink}`);
     expect(first.output()).toMatch(/Booking page +http:\/\/127\.0\.0\.1:\d+\//);
 
     const alice = browser(first.base);
@@ -53,7 +57,7 @@ describe('the real process', () => {
     const second = await start();
     await until(() => second.output().includes('Holdfast is ready'));
     expect(second.output()).not.toContain(ownerToken); // never printed again: only in its file
-    expect(second.output()).toContain(`the owner token is in ${join(dir.path, 'owner-token')}`);
+    expect(second.output()).toContain(`the API token is in ${join(dir.path, 'owner-token')}`);
     expect(second.output()).not.toContain('opened the demo schedule');
     const stranger = browser(second.base);
     const found = await stranger.call('GET', `/api/bookings/${reference}?token=${token}`);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RecordedEvent, slotIdFor, streamIdOf } from '../../machines/index.js';
+import { ACCOUNTS_STREAM, type RecordedEvent, sessionOf, slotIdFor, streamIdOf } from '../../machines/index.js';
+import { hashToken } from '../../src/accounts/tokens.js';
 import type { Clock } from '../../src/clock.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import type { EventLog } from '../../src/eventlog/port.js';
@@ -163,6 +164,30 @@ export const multiProcessScenarios = (name: string, makeHarness: () => SharedLog
       await b.engine.whenIdle();
       await c.engine.whenIdle();
       expect((await streamOf(b)).filter((t) => t === 'ReservationExpired')).toHaveLength(1);
+    });
+
+    it('staff accounts are one set: set up once, a session started in one process is live and ended in every one', async () => {
+      const a = await start();
+      const b = await start();
+      const setUp = (p: Process, email: string) =>
+        p.engine.accounts.setUp({ email, name: 'Owner', password: 'tulip-harbour-42-lime' }, {});
+      const outcomes = await Promise.allSettled([setUp(a, 'olive@salon.example'), setUp(b, 'mallory@x.example')]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: 'already_set_up' } });
+      await until(() => a.engine.models.accounts.accounts.size === 1 && b.engine.models.accounts.accounts.size === 1);
+      const [owner] = [...b.engine.models.accounts.accounts.values()];
+      if (owner === undefined) throw new Error('no owner');
+      const actor = { kind: 'staff' as const, accountId: owner.accountId, name: owner.name, role: owner.role };
+      const started = await a.engine.accounts.startSession(owner.accountId, undefined, { actor });
+      const liveIn = (p: Process) => sessionOf(p.engine.models.accounts, hashToken(started.token), clock.now());
+      await until(() => liveIn(b) !== undefined);
+      await b.engine.accounts.endSession(started.session.sessionId, 'revoked', { actor: { kind: 'owner' } });
+      await until(() => liveIn(a) === undefined);
+      expect((await a.log.readStream(ACCOUNTS_STREAM)).map((e) => e.type)).toEqual([
+        'AccountCreated',
+        'StaffSignedIn',
+        'StaffSignedOut',
+      ]);
     });
   });
 };

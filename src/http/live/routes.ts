@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { slotIdOfStream, stylistSlug } from '../../../machines/index.js';
+import { ACCOUNTS_STREAM, slotIdOfStream, stylistSlug } from '../../../machines/index.js';
 import type { SlotSummary } from '../../../projections/index.js';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { bearerOf, tokenMatches } from '../owner-auth.js';
+import { staffSessionOf } from '../staff-auth.js';
 import { ownerSlot, publicSlot } from '../views.js';
 import { type Allowance, createAllowance, MESSAGE_COST } from './allowance.js';
 import { createSnapshotTexts } from './snapshots.js';
@@ -31,6 +32,8 @@ type Connection = {
   stylist: string | undefined;
   /** What it may still send us. */
   allowance: Allowance;
+  /** The console session it was opened with, and what that person could see then. */
+  staff?: { sessionId: string; accountId: string; role: string; stylist: string | null };
 };
 
 export const CLOSE_TOO_SLOW = 4008;
@@ -138,8 +141,29 @@ export const liveRoutes =
         send(conn, text);
       }
     };
+    // A staff socket lives only as long as its session, and shows only what its account may
+    // see: once the session ends (signed out, revoked, a password changed, the account
+    // deactivated) or the account's role or column changes, the socket is closed.
+    // Also on every heartbeat, so a session that simply runs out closes its socket too.
+    const recheckStaff = (): void => {
+      const state = engine.models.accounts;
+      const now = clock.now();
+      for (const conn of connections) {
+        if (conn.staff === undefined) continue;
+        const account = state.accounts.get(conn.staff.accountId);
+        const session = state.sessions.get(conn.staff.sessionId);
+        const still =
+          session !== undefined &&
+          session.expiresAt > now &&
+          account?.active === true &&
+          account.role === conn.staff.role &&
+          account.stylist === conn.staff.stylist;
+        if (!still) drop(conn, CLOSE_UNAUTHORISED, 'signed out');
+      }
+    };
     const unsubscribe = engine.onCommitted((commit) => {
       if (connections.size === 0) return;
+      if (commit.some((event) => event.streamId === ACCOUNTS_STREAM)) recheckStaff();
       const slotIds = new Set<string>();
       for (const event of commit) {
         const slotId = slotIdOfStream(event.streamId);
@@ -155,6 +179,7 @@ export const liveRoutes =
     });
 
     const heartbeat = setInterval(() => {
+      recheckStaff();
       for (const conn of connections) {
         if (!conn.alive) {
           drop(conn, 1001, 'no heartbeat');
@@ -249,14 +274,26 @@ export const liveRoutes =
 
     const connection = (socket: WebSocket, request: FastifyRequest, owner: boolean): Connection => {
       const query = stringQuery(request);
+      const staff = owner ? staffSessionOf(request, engine.models.accounts, clock.now()) : undefined;
+      // A stylist's socket carries their own column, whatever it asked for.
+      const column = staff?.account.role === 'stylist' ? (staff.account.stylist ?? '\u0000none') : undefined;
+      const stylist = column ?? query.stylist;
       return {
         socket,
         viewer: owner ? undefined : ctx.sessions.of(request),
         owner,
         alive: true,
-        query,
-        stylist: query.stylist === undefined ? undefined : stylistSlug(query.stylist),
+        query: column === undefined ? query : { ...query, stylist: column },
+        stylist: stylist === undefined ? undefined : stylistSlug(stylist),
         allowance: createAllowance(settings.liveAllowance),
+        ...(staff !== undefined && {
+          staff: {
+            sessionId: staff.session.sessionId,
+            accountId: staff.account.accountId,
+            role: staff.account.role,
+            stylist: staff.account.stylist,
+          },
+        }),
       };
     };
 
@@ -282,8 +319,10 @@ export const liveRoutes =
       },
     );
 
-    // Browsers cannot set headers on a WebSocket: the owner may authenticate with the
-    // Authorization header or, within 5 s, a first message {"type":"auth","token":"…"}.
+    // The console's socket is signed in by its session cookie (a browser sends it with the
+    // handshake from our own pages only: SameSite=Strict, and the Origin is checked). With
+    // the API token: the Authorization header or, within 5 s, a first message
+    // {"type":"auth","token":"…"} (browsers cannot set headers on a WebSocket).
     // Wrong tokens count against the same per-IP limit as the owner API's: once it is
     // reached, the upgrade itself is refused with 429.
     app.get(
@@ -301,6 +340,17 @@ export const liveRoutes =
           if (presented !== undefined && !tokenMatches(ctx.secrets.ownerToken, presented)) {
             await ctx.ownerGuesses.check(request);
           }
+          // A stylist asking for another stylist's column is told so, not silently given their own.
+          const staff = staffSessionOf(request, engine.models.accounts, clock.now());
+          const asked = stringQuery(request).stylist;
+          if (
+            presented === undefined &&
+            staff?.account.role === 'stylist' &&
+            asked !== undefined &&
+            stylistSlug(asked) !== stylistSlug(staff.account.stylist ?? '')
+          ) {
+            throw new ApiError(403, 'not_your_column', "that is another stylist's column");
+          }
         },
         ...(connectLimit && { config: connectLimit }),
       },
@@ -308,7 +358,11 @@ export const liveRoutes =
         const presented = bearerOf(request.headers.authorization);
         const byHeader = tokenMatches(ctx.secrets.ownerToken, presented);
         if (presented !== undefined && !byHeader) countGuess(request);
-        accept(socket, connection(socket, request, true), byHeader, request);
+        const conn = connection(socket, request, true);
+        // The token, when one is presented, decides; otherwise a live console session does.
+        const authorised = presented !== undefined ? byHeader : conn.staff !== undefined;
+        if (presented !== undefined) delete conn.staff;
+        accept(socket, conn, authorised, request);
       },
     );
   };

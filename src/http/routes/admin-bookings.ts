@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { stylistSlug } from '../../../machines/index.js';
 import { bookingsBetween, heldSlots, holdIsLive, slotsBetween, sumHoldOutcomes } from '../../../projections/index.js';
 import { AdminRangeQuery, ReasonBody } from '../admin-schemas.js';
 import { ApiError } from '../api-error.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { BookingParams, errorResponses } from '../schemas.js';
+import { actorOf, columnOf, ensureColumn, ownColumnFilter } from '../staff-auth.js';
 import { parseRange, salonDate, startOfSalonDay } from '../time-range.js';
 import { bookingView, ownerSlot } from '../views.js';
 
@@ -13,7 +15,8 @@ import { bookingView, ownerSlot } from '../views.js';
 // and cancelling any booking at any time (the client-side cut-off does not apply).
 
 const tags = ['owner'];
-const security = [{ owner: [] }];
+const security = [{ owner: [] }, { console: [] }];
+const config = { access: 'staff' as const };
 
 export const adminBookingRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
@@ -24,6 +27,7 @@ export const adminBookingRoutes =
     app.get(
       '/api/admin/bookings',
       {
+        config,
         schema: {
           tags,
           security,
@@ -38,11 +42,12 @@ export const adminBookingRoutes =
       async (request) => {
         const now = clock.now();
         const { from, to } = parseRange(request.query, settings.salonTz, startOfSalonDay(now, settings.salonTz));
-        const { stylist, status } = request.query;
+        const { status } = request.query;
+        const stylist = ownColumnFilter(request, request.query.stylist || undefined);
         const bookings = bookingsBetween(engine.models.bookings, from, to).filter(
           (b) =>
             (status === undefined || b.status === status) &&
-            (stylist === undefined || b.stylist.toLowerCase() === stylist.toLowerCase()),
+            (stylist === undefined || stylistSlug(b.stylist) === stylistSlug(stylist)),
         );
         return { bookings: bookings.map((b) => bookingView(b, { now, cancelCutoffMs: cutoffMs })) };
       },
@@ -51,6 +56,7 @@ export const adminBookingRoutes =
     app.get(
       '/api/admin/holds',
       {
+        config,
         schema: {
           tags,
           security,
@@ -58,10 +64,11 @@ export const adminBookingRoutes =
           response: { 200: Type.Object({ holds: Type.Array(Type.Ref('OwnerSlot')) }), ...errorResponses(401) },
         },
       },
-      async () => {
+      async (request) => {
         const now = clock.now();
+        const column = columnOf(request);
         const live = heldSlots(engine.models.availability)
-          .filter((s) => holdIsLive(s, now))
+          .filter((s) => holdIsLive(s, now) && (column === undefined || stylistSlug(s.stylist) === stylistSlug(column)))
           .sort((a, b) => (a.hold?.expiresAt ?? 0) - (b.hold?.expiresAt ?? 0));
         return { holds: live.map((s) => ownerSlot(s, engine.models, now)) };
       },
@@ -71,6 +78,7 @@ export const adminBookingRoutes =
     app.get(
       '/api/admin/stats',
       {
+        config,
         schema: {
           tags,
           security,
@@ -98,7 +106,8 @@ export const adminBookingRoutes =
       },
       async (request) => {
         const now = clock.now();
-        const { date, from, to, stylist } = request.query;
+        const { date, from, to } = request.query;
+        const stylist = ownColumnFilter(request, request.query.stylist || undefined);
         const asked = date !== undefined || from !== undefined || to !== undefined;
         const window = parseRange(
           asked ? { date, from, to } : { date: salonDate(now, settings.salonTz) },
@@ -134,6 +143,7 @@ export const adminBookingRoutes =
     app.post(
       '/api/admin/bookings/:ref/cancel',
       {
+        config,
         schema: {
           tags,
           security,
@@ -149,6 +159,7 @@ export const adminBookingRoutes =
       async (request) => {
         const booking = engine.models.bookings.byId.get(request.params.ref.toUpperCase());
         if (booking === undefined) throw new ApiError(404, 'booking_not_found', 'no booking with that reference');
+        ensureColumn(request, booking.stylist);
         const view = () =>
           bookingView(engine.models.bookings.byId.get(booking.bookingId) ?? booking, {
             now: clock.now(),
@@ -159,7 +170,7 @@ export const adminBookingRoutes =
         await engine.cancelBooking(
           booking.slotId,
           { by: 'owner', bookingId: booking.bookingId, ...(reason !== undefined && { reason }) },
-          { actor: { kind: 'owner' }, ...requestMeta(request) },
+          { actor: actorOf(request), ...requestMeta(request) },
         );
         request.log.info({ reference: booking.bookingId }, 'booking cancelled by owner');
         return { message: 'Booking cancelled.', booking: view() };

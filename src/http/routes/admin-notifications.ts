@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
+import { actorOf } from '../staff-auth.js';
 
 // The owner's view of messages: each booking's, or the failures (refused for good, or
 // given up after retrying), and Resend for one that did not get through.
@@ -76,7 +77,7 @@ export const adminNotificationRoutes =
         },
       },
       async (request) => {
-        const result = await notifier().resend(request.params.id.toUpperCase());
+        const result = await notifier().resend(request.params.id.toUpperCase(), actorOf(request));
         if (result.ok) return result.view;
         if (result.code === 'notification_pending') {
           throw new ApiError(409, 'notification_pending', 'this message is still being sent');

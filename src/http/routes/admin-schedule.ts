@@ -9,6 +9,7 @@ import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { toApiError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
+import { actorOf } from '../staff-auth.js';
 import { parseInstant } from '../time-range.js';
 
 // The owner opens slots: a list, or a weekly template in the salon's zone. All or nothing:
@@ -115,7 +116,7 @@ export const adminScheduleRoutes =
         const precheck = engine.precheckOpen(inputs);
         if (precheck.size > 0) throw refusals([...precheck]);
 
-        const outcomes = await engine.openMany(inputs, { actor: { kind: 'owner' }, ...requestMeta(request) });
+        const outcomes = await engine.openMany(inputs, { actor: actorOf(request), ...requestMeta(request) });
         const failed = outcomes.flatMap((o, i): Array<[number, unknown]> => (o.ok ? [] : [[i, o.error]]));
         if (failed.length > 0) {
           // Only a concurrent writer can get here (the precheck passed): say exactly what landed.

@@ -3,9 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { slotsBetween } from '../../../projections/index.js';
 import { AdminRangeQuery, HistoryReply, ReasonBody, StateQuery } from '../admin-schemas.js';
+import { ApiError } from '../api-error.js';
 import { requestMeta } from '../command-meta.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses, SlotIdParams } from '../schemas.js';
+import { actorOf, columnOf, ensureColumn, ownColumnFilter } from '../staff-auth.js';
 import { parseInstant, parseRange, startOfSalonDay } from '../time-range.js';
 import { ownerSlot } from '../views.js';
 
@@ -13,13 +15,21 @@ import { ownerSlot } from '../views.js';
 // audit trail — every event of a slot, and the slot as it was at any past instant.
 
 const tags = ['owner'];
-const security = [{ owner: [] }];
+const security = [{ owner: [] }, { console: [] }];
 
 export const adminSlotRoutes =
   (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { engine, clock, settings } = ctx;
-    const owner = (request: FastifyRequest) => ({ actor: { kind: 'owner' as const }, ...requestMeta(request) });
+    const owner = (request: FastifyRequest) => ({ actor: actorOf(request), ...requestMeta(request) });
+    /** A stylist acts on and reads their own column's slots only. */
+    const ensureOwnSlot = (request: FastifyRequest, slotId: string): void => {
+      if (columnOf(request) === undefined) return;
+      const slot = engine.models.availability.slots.get(slotId);
+      if (slot === undefined) throw new ApiError(404, 'slot_not_found', 'no such timeslot');
+      ensureColumn(request, slot.stylist);
+    };
+    const config = { access: 'staff' as const };
     const slotReply = (message: string, slotId: string) => {
       const slot = engine.models.availability.slots.get(slotId);
       if (slot === undefined) throw new Error(`slot ${slotId} missing from read model`);
@@ -30,10 +40,12 @@ export const adminSlotRoutes =
     app.get(
       '/api/admin/timeslots',
       {
+        config,
         schema: {
           tags,
           security,
-          summary: 'Every slot with holds and bookings (default: from the start of today, 31 days)',
+          summary:
+            "Every slot with holds and bookings (default: from the start of today, 31 days); a stylist's own column",
           querystring: AdminRangeQuery,
           response: { 200: Type.Array(Type.Ref('OwnerSlot')), ...errorResponses(400, 401) },
         },
@@ -41,7 +53,8 @@ export const adminSlotRoutes =
       async (request) => {
         const now = clock.now();
         const range = parseRange(request.query, settings.salonTz, startOfSalonDay(now, settings.salonTz));
-        const query = { ...range, ...(request.query.stylist && { stylist: request.query.stylist }) };
+        const stylist = ownColumnFilter(request, request.query.stylist || undefined);
+        const query = { ...range, ...(stylist && { stylist }) };
         return slotsBetween(engine.models.availability, query).map((s) => ownerSlot(s, engine.models, now));
       },
     );
@@ -49,6 +62,7 @@ export const adminSlotRoutes =
     app.post(
       '/api/admin/timeslots/:id/close',
       {
+        config,
         schema: {
           tags,
           security,
@@ -59,6 +73,7 @@ export const adminSlotRoutes =
         },
       },
       async (request) => {
+        ensureOwnSlot(request, request.params.id);
         await engine.close(request.params.id, request.body.reason, owner(request));
         return slotReply('Timeslot closed.', request.params.id);
       },
@@ -67,6 +82,7 @@ export const adminSlotRoutes =
     app.post(
       '/api/admin/timeslots/:id/reopen',
       {
+        config,
         schema: {
           tags,
           security,
@@ -77,6 +93,7 @@ export const adminSlotRoutes =
         },
       },
       async (request) => {
+        ensureOwnSlot(request, request.params.id);
         await engine.reopen(request.params.id, owner(request));
         return slotReply('Timeslot reopened.', request.params.id);
       },
@@ -85,6 +102,7 @@ export const adminSlotRoutes =
     app.get(
       '/api/admin/timeslots/:id/history',
       {
+        config,
         schema: {
           tags,
           security,
@@ -94,6 +112,7 @@ export const adminSlotRoutes =
         },
       },
       async (request) => {
+        ensureOwnSlot(request, request.params.id);
         const history = await engine.history(request.params.id);
         return {
           slot_id: request.params.id,
@@ -108,6 +127,7 @@ export const adminSlotRoutes =
     app.get(
       '/api/admin/timeslots/:id/state',
       {
+        config,
         schema: {
           tags,
           security,
@@ -127,6 +147,7 @@ export const adminSlotRoutes =
         },
       },
       async (request) => {
+        ensureOwnSlot(request, request.params.id);
         const at = parseInstant(request.query.at, settings.salonTz);
         const slot = await engine.stateAt(request.params.id, at);
         return {

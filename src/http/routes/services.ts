@@ -4,6 +4,7 @@ import type { Service } from '../../../machines/index.js';
 import { activeServices, slotsBetween } from '../../../projections/index.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
+import { actorOf } from '../staff-auth.js';
 
 // The menu: the owner defines, edits and retires services; clients see the active ones.
 // "Every stylist" is kept as such and shown as the stylists the salon has now (those with
@@ -112,7 +113,7 @@ export const adminServiceRoutes =
         const { name, duration_minutes, stylists, price } = request.body;
         const service = await engine.catalogue.define(
           { name, durationMinutes: duration_minutes, stylists, price },
-          { requestId: request.id },
+          { requestId: request.id, actor: actorOf(request) },
         );
         return reply.code(201).send({ service: view(service) });
       },
@@ -135,7 +136,7 @@ export const adminServiceRoutes =
         const service = await engine.catalogue.change(
           request.params.id,
           { name, durationMinutes: duration_minutes, stylists, price },
-          { requestId: request.id },
+          { requestId: request.id, actor: actorOf(request) },
         );
         return { service: view(service) };
       },
@@ -153,7 +154,9 @@ export const adminServiceRoutes =
         },
       },
       async (request) => ({
-        service: view(await engine.catalogue.retire(request.params.id, { requestId: request.id })),
+        service: view(
+          await engine.catalogue.retire(request.params.id, { requestId: request.id, actor: actorOf(request) }),
+        ),
       }),
     );
   };

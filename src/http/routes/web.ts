@@ -2,7 +2,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 
 // The built web app (Vite output in dist/web): the booking page at / (and /manage/<ref>,
-// the link in a confirmation), the owner console at /owner. Hashed assets are cached for
+// the link in a confirmation), the owner console at /owner (and its setup, invite and
+// reset links). Hashed assets are cached for
 // good; pages are always revalidated so a deploy shows up at once.
 
 export const webRoutes =
@@ -21,4 +22,8 @@ export const webRoutes =
     app.get('/', { schema: { hide: true } }, page('index.html'));
     app.get('/manage/:ref', { schema: { hide: true } }, page('index.html'));
     app.get('/owner', { schema: { hide: true } }, page('owner.html'));
+    // The links the console sends people: first-owner setup, an invite, a password reset.
+    for (const path of ['/owner/setup', '/owner/invite', '/owner/reset']) {
+      app.get(path, { schema: { hide: true } }, page('owner.html'));
+    }
   };

@@ -10,16 +10,22 @@ import { StatsChart } from './StatsChart.tsx';
 
 // One day, a column per stylist: appointments (every slot of a booking or hold as one
 // block) with the service and customer, holds with their countdown, closed slots. Kept live by the owner stream; click a slot for its history and replay.
+// A stylist sees their own column only: the server sends no other (the socket and every
+// read are confined to it).
+
+/** The live socket closes with this code once the console session has ended. */
+const SIGNED_OUT = 4001;
 
 export const DayBoard = ({
-  token,
   salon,
   date,
+  stylist,
   onUnauthorised,
 }: {
-  token: string;
   salon: Salon;
   date: string;
+  /** The signed-in stylist's column; undefined for an owner (every column). */
+  stylist?: string | undefined;
   onUnauthorised: () => void;
 }) => {
   const zone = salon.time_zone;
@@ -51,9 +57,11 @@ export const DayBoard = ({
     },
     [put],
   );
-  const status = useLive(`/api/admin/live?from=${date}&to=${date}`, onMessage, {
-    type: 'auth',
-    token,
+  // Signed in by the session cookie on the handshake: no first message needed.
+  const status = useLive(`/api/admin/live?from=${date}&to=${date}`, onMessage, undefined, (code) => {
+    if (code !== SIGNED_OUT) return false;
+    onUnauthorised();
+    return true;
   });
 
   const byStylist = useMemo(() => {
@@ -68,7 +76,7 @@ export const DayBoard = ({
   const act = async (path: string, body: unknown = {}): Promise<void> => {
     setError(undefined);
     try {
-      const reply = await ownerApi<{ timeslot?: OwnerSlot }>(token, 'POST', path, body);
+      const reply = await ownerApi<{ timeslot?: OwnerSlot }>('POST', path, body);
       if (reply.timeslot) put(reply.timeslot);
     } catch (failure) {
       const { status: code, message } = failure as ApiFailure;
@@ -100,7 +108,9 @@ export const DayBoard = ({
           </p>
         )}
         {byStylist.length === 0 ? (
-          <p className="empty">No slots on this day. Open some from the Schedule tab.</p>
+          <p className="empty">
+            {stylist === undefined ? 'No slots on this day. Open some from the Schedule tab.' : 'No slots on this day.'}
+          </p>
         ) : (
           <div className="board">
             {byStylist.map(([stylist, list]) => (
@@ -113,13 +123,13 @@ export const DayBoard = ({
             ))}
           </div>
         )}
-        <StatsChart token={token} date={date} position={position} />
+        <StatsChart date={date} position={position} own={stylist !== undefined} />
       </section>
       <aside>
         {chosen ? (
           <SlotDetail
-            token={token}
             salon={salon}
+            staffOnly={stylist !== undefined}
             slot={chosen}
             appointment={appointmentSlots(chosen)}
             onSelect={setSelected}

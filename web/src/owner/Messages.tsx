@@ -26,13 +26,11 @@ const resendable = (n: OwnerNotification): boolean =>
   n.status === 'failed' || n.status === 'given_up' || n.status === 'skipped';
 
 export const Messages = ({
-  token,
   zone,
   query,
   title,
   onUnauthorised,
 }: {
-  token: string;
   zone: string;
   /** `booking=<ref>` or `status=failed`. */
   query: string;
@@ -50,13 +48,13 @@ export const Messages = ({
     [onUnauthorised],
   );
   const load = useCallback((): void => {
-    ownerApi<OwnerNotification[]>(token, 'GET', `/api/admin/notifications?${query}`).then(setMessages, failed);
-  }, [token, query, failed]);
+    ownerApi<OwnerNotification[]>('GET', `/api/admin/notifications?${query}`).then(setMessages, failed);
+  }, [query, failed]);
   useEffect(load, [load]);
 
   const resend = async (n: OwnerNotification): Promise<void> => {
     try {
-      await ownerApi(token, 'POST', `/api/admin/notifications/${encodeURIComponent(n.id)}/resend`);
+      await ownerApi('POST', `/api/admin/notifications/${encodeURIComponent(n.id)}/resend`);
       setNotice(`${KIND[n.kind] ?? n.kind} to ${n.to}: sending again.`);
       load();
     } catch (failure) {

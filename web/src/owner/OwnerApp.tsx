@@ -1,59 +1,133 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { type ApiFailure, api, type Salon } from '../shared/api.ts';
+import { dayOf } from '../shared/time.ts';
+import { AccountPanel } from './AccountPanel.tsx';
+import { LinkPage, SetupPage, SignIn } from './AuthPages.tsx';
 import { DayBoard } from './DayBoard.tsx';
 import { Messages } from './Messages.tsx';
-import { ownerApi, savedToken, saveToken } from './ownerApi.ts';
+import { type Me, onUnauthorised } from './ownerApi.ts';
 import { ServicesPanel } from './ServicesPanel.tsx';
+import { StaffPanel } from './StaffPanel.tsx';
 import { TemplateForm } from './TemplateForm.tsx';
+import { TextField } from './TextField.tsx';
+import { TimeOffPanel } from './TimeOff.tsx';
 
-// The salon's console: sign in with the owner token, then the day's board (bookings,
-// live holds, history and replay), the menu of services, or the schedule form.
+// The salon's console. Staff sign in with email and password (the server keeps the session
+// in an HttpOnly cookie); the first owner arrives by the setup link, everyone else by an
+// invite, and a forgotten password by a reset link. What the console shows depends on the
+// role: the owner runs the salon (the day's board, services, messages, the schedule, time
+// off, staff); a stylist sees their own column of the day and their time off.
 
-const today = (zone: string): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(),
-  );
+type Tab = 'day' | 'services' | 'messages' | 'schedule' | 'timeoff' | 'staff' | 'account';
+const TABS: Record<Me['account']['role'], Array<[Tab, string]>> = {
+  owner: [
+    ['day', 'Day'],
+    ['services', 'Services'],
+    ['messages', 'Messages'],
+    ['schedule', 'Schedule'],
+    ['timeoff', 'Time off'],
+    ['staff', 'Staff'],
+    ['account', 'Account'],
+  ],
+  stylist: [
+    ['day', 'Day'],
+    ['timeoff', 'Time off'],
+    ['account', 'Account'],
+  ],
+};
 
-type Tab = 'day' | 'services' | 'messages' | 'schedule';
-const TABS: Array<[Tab, string]> = [
-  ['day', 'Day'],
-  ['services', 'Services'],
-  ['messages', 'Messages'],
-  ['schedule', 'Schedule'],
-];
+type Page = { kind: 'console' } | { kind: 'setup'; token: string } | { kind: 'link'; token: string };
+
+/** Which page this address is: /owner, /owner/setup?token=…, /owner/invite?token=… or /owner/reset?token=…. */
+const pageHere = (): Page => {
+  const path = window.location.pathname.replace(/\/+$/, '');
+  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  if (path === '/owner/setup') return { kind: 'setup', token };
+  if (path === '/owner/invite' || path === '/owner/reset') return { kind: 'link', token };
+  return { kind: 'console' };
+};
 
 export const OwnerApp = () => {
   const [salon, setSalon] = useState<Salon>();
-  const [token, setToken] = useState<string | null>(savedToken);
+  const [page, setPage] = useState<Page>(pageHere);
+  /** Who is signed in: undefined while asking, null when nobody is. */
+  const [me, setMe] = useState<Me | null>();
   const [tab, setTab] = useState<Tab>('day');
   const [date, setDate] = useState<string>();
+  const [failure, setFailure] = useState<string>();
 
   useEffect(() => {
-    api<Salon>('GET', '/api/salon').then((s) => {
-      setSalon(s);
-      setDate((d) => d ?? today(s.time_zone));
+    api<Salon>('GET', '/api/salon').then(
+      (s) => {
+        setSalon(s);
+        setDate((d) => d ?? dayOf(new Date().toISOString(), s.time_zone));
+      },
+      (error: unknown) => setFailure((error as ApiFailure).message),
+    );
+  }, []);
+
+  const whoAmI = useCallback((): void => {
+    api<Me>('GET', '/api/auth/me').then(setMe, (error: unknown) => {
+      if ((error as ApiFailure).status === 401) setMe(null);
+      else setFailure((error as ApiFailure).message);
     });
   }, []);
 
-  const signOut = (): void => {
-    saveToken(null);
-    setToken(null);
+  // The setup and link pages need no session; the console asks who is signed in.
+  useEffect(() => {
+    if (page.kind === 'console') whoAmI();
+  }, [page.kind, whoAmI]);
+
+  /** Back to the sign-in form (the session ended, or this browser signed out). */
+  const signedOut = useCallback((): void => {
+    setMe(null);
+    setTab('day');
+  }, []);
+  useEffect(() => onUnauthorised(signedOut), [signedOut]);
+
+  /** Signed in from a form: the address becomes the console's (the link's token leaves the bar). */
+  const signedIn = (): void => {
+    if (window.location.pathname !== '/owner') window.history.replaceState(null, '', '/owner');
+    setTab('day');
+    setMe(undefined);
+    if (page.kind === 'console') whoAmI();
+    else setPage({ kind: 'console' }); // which asks who is signed in
   };
 
+  const signOut = async (): Promise<void> => {
+    try {
+      await api('POST', '/api/auth/logout', {});
+    } catch {
+      // Signed out here regardless; the session runs out on its own.
+    }
+    signedOut();
+  };
+
+  const account = me?.account;
+  const tabs = account === undefined ? [] : TABS[account.role];
+  const shown = tabs.some(([id]) => id === tab) ? tab : 'day';
   return (
     <>
       <header className="masthead">
         <div className="inner">
           <div>
             <h1>{salon?.name ?? 'Salon'} · console</h1>
-            <p>Bookings, holds and the history of every slot</p>
+            <p>
+              {account ? (
+                <span data-testid="signed-in-as">
+                  {account.name} · {account.role}
+                </span>
+              ) : (
+                'Bookings, holds and the history of every slot'
+              )}
+            </p>
           </div>
-          {token && (
+          {account && page.kind === 'console' && (
             <button
               type="button"
               className="btn quiet"
               style={{ color: '#fff', borderColor: '#ffffff55' }}
-              onClick={signOut}
+              onClick={() => void signOut()}
             >
               Sign out
             </button>
@@ -61,103 +135,66 @@ export const OwnerApp = () => {
         </div>
       </header>
       <main className="page wide">
-        {!token || !salon || !date ? (
-          <SignIn
-            onSignedIn={(t) => {
-              saveToken(t);
-              setToken(t);
-            }}
-          />
+        {failure && (
+          <p className="notice" data-kind="error" role="alert">
+            {failure}
+          </p>
+        )}
+        {page.kind === 'setup' ? (
+          <SetupPage token={page.token} onSignedIn={signedIn} />
+        ) : page.kind === 'link' ? (
+          <LinkPage token={page.token} zone={salon?.time_zone} onSignedIn={signedIn} />
+        ) : me === null ? (
+          <SignIn onSignedIn={signedIn} />
+        ) : me === undefined || account === undefined || !salon || !date ? (
+          <p className="empty">Loading…</p>
         ) : (
           <>
             <div className="toolbar">
               <div className="tabs" role="tablist" aria-label="Console sections">
-                {TABS.map(([id, label]) => (
+                {tabs.map(([id, label]) => (
                   <button
                     key={id}
                     type="button"
                     role="tab"
                     className="chip"
-                    aria-selected={tab === id}
+                    aria-selected={shown === id}
                     onClick={() => setTab(id)}
                   >
                     {label}
                   </button>
                 ))}
               </div>
-              {tab === 'day' && (
-                <div className="field">
-                  <label htmlFor="day">Date</label>
-                  <input
-                    id="day"
-                    type="date"
-                    value={date}
-                    onChange={(e) => e.target.value && setDate(e.target.value)}
-                  />
-                </div>
+              {shown === 'day' && (
+                <TextField id="day" label="Date" type="date" value={date} onChange={(v) => v && setDate(v)} />
               )}
             </div>
-            {tab === 'day' && <DayBoard token={token} salon={salon} date={date} onUnauthorised={signOut} />}
-            {tab === 'services' && <ServicesPanel token={token} salon={salon} onUnauthorised={signOut} />}
-            {tab === 'messages' && (
+            {shown === 'day' && (
+              <DayBoard
+                salon={salon}
+                date={date}
+                stylist={account.role === 'stylist' ? (account.stylist ?? '') : undefined}
+                onUnauthorised={signedOut}
+              />
+            )}
+            {shown === 'services' && <ServicesPanel salon={salon} onUnauthorised={signedOut} />}
+            {shown === 'messages' && (
               <section className="panel">
                 <Messages
-                  token={token}
                   zone={salon.time_zone}
                   query="status=failed"
                   title="Messages that could not be sent"
-                  onUnauthorised={signOut}
+                  onUnauthorised={signedOut}
                 />
               </section>
             )}
-            {tab === 'schedule' && <TemplateForm token={token} salon={salon} />}
+            {shown === 'schedule' && <TemplateForm salon={salon} />}
+            {shown === 'timeoff' && <TimeOffPanel salon={salon} me={account} />}
+            {shown === 'staff' && <StaffPanel salon={salon} me={account} onSignedOut={signedOut} />}
+            {shown === 'account' && <AccountPanel me={me} zone={salon.time_zone} onUnauthorised={signedOut} />}
           </>
         )}
       </main>
     </>
-  );
-};
-
-const SignIn = ({ onSignedIn }: { onSignedIn: (token: string) => void }) => {
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<string>();
-  const submit = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
-    setError(undefined);
-    try {
-      await ownerApi(value.trim(), 'GET', '/api/admin/holds');
-      onSignedIn(value.trim());
-    } catch (failure) {
-      const { status, message } = failure as ApiFailure;
-      setError(status === 401 ? 'That token is not right. It was printed when the server first started.' : message);
-    }
-  };
-  return (
-    <section className="panel" aria-labelledby="signin-heading" style={{ maxWidth: 460 }}>
-      <h2 id="signin-heading">Sign in</h2>
-      <form onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor="token">Owner token</label>
-          <input
-            id="token"
-            type="password"
-            autoComplete="current-password"
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
-          />
-          <span className="hint">Printed once at first start; also in DATA_DIR/owner-token on the server.</span>
-        </div>
-        {error && (
-          <p className="notice" data-kind="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <button type="submit" className="btn primary" disabled={value.trim() === ''}>
-            Sign in
-          </button>
-        </div>
-      </form>
-    </section>
   );
 };

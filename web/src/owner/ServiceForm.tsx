@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import type { ApiFailure, Salon } from '../shared/api.ts';
 import { type OwnerService, ownerApi } from './ownerApi.ts';
+import { TextField } from './TextField.tsx';
 
 // Define a service, or change one. "Every stylist" is kept as such (a stylist who joins
 // offers it too); otherwise the ones ticked. Holds and bookings already made keep what
@@ -9,13 +10,11 @@ import { type OwnerService, ownerApi } from './ownerApi.ts';
 const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
 export const ServiceForm = ({
-  token,
   salon,
   service,
   onSaved,
   onCancel,
 }: {
-  token: string;
   salon: Salon;
   /** The service to change; undefined to define a new one. */
   service?: OwnerService;
@@ -59,9 +58,8 @@ export const ServiceForm = ({
             };
       const reply =
         service === undefined
-          ? await ownerApi<{ service: OwnerService }>(token, 'POST', '/api/admin/services', body)
+          ? await ownerApi<{ service: OwnerService }>('POST', '/api/admin/services', body)
           : await ownerApi<{ service: OwnerService }>(
-              token,
               'PATCH',
               `/api/admin/services/${encodeURIComponent(service.id)}`,
               body,
@@ -83,33 +81,26 @@ export const ServiceForm = ({
   return (
     <form onSubmit={(e) => void submit(e)} aria-label={heading} className="service-form">
       <h3>{heading}</h3>
-      <div className="field">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-minutes`}>Duration (minutes)</label>
-        <input
-          id={`${id}-minutes`}
-          type="number"
-          min={5}
-          max={720}
-          step={5}
-          required
-          value={minutes}
-          onChange={(e) => setMinutes(Number(e.target.value))}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-price`}>Price (as shown to clients, optional)</label>
-        <input
-          id={`${id}-price`}
-          maxLength={100}
-          placeholder="£35"
-          value={price}
-          onChange={(e) => setPrice(e.target.value)}
-        />
-      </div>
+      <TextField id={`${id}-name`} label="Name" required maxLength={200} value={name} onChange={setName} />
+      <TextField
+        id={`${id}-minutes`}
+        label="Duration (minutes)"
+        type="number"
+        min={5}
+        max={720}
+        step={5}
+        required
+        value={minutes}
+        onChange={(v) => setMinutes(Number(v))}
+      />
+      <TextField
+        id={`${id}-price`}
+        label="Price (as shown to clients, optional)"
+        maxLength={100}
+        placeholder="£35"
+        value={price}
+        onChange={setPrice}
+      />
       <fieldset className="stylist-picks">
         <legend>Who offers it</legend>
         <label>

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiFailure, Salon } from '../shared/api.ts';
 import { durationText } from '../shared/time.ts';
+import { MenuRow } from './MenuRow.tsx';
+import { Notice, type NoticeText } from './Notice.tsx';
 import { type OwnerService, ownerApi } from './ownerApi.ts';
 import { ServiceForm } from './ServiceForm.tsx';
 
@@ -8,18 +10,10 @@ import { ServiceForm } from './ServiceForm.tsx';
 // with a form to define a new one and, per service, change or retire it. Retiring stops
 // new bookings only: holds and bookings already made stand.
 
-export const ServicesPanel = ({
-  token,
-  salon,
-  onUnauthorised,
-}: {
-  token: string;
-  salon: Salon;
-  onUnauthorised: () => void;
-}) => {
+export const ServicesPanel = ({ salon, onUnauthorised }: { salon: Salon; onUnauthorised: () => void }) => {
   const [services, setServices] = useState<OwnerService[]>();
   const [editing, setEditing] = useState<string>();
-  const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string }>();
+  const [notice, setNotice] = useState<NoticeText>();
 
   const failed = useCallback(
     (failure: unknown): void => {
@@ -30,8 +24,8 @@ export const ServicesPanel = ({
     [onUnauthorised],
   );
   const load = useCallback((): void => {
-    ownerApi<OwnerService[]>(token, 'GET', '/api/admin/services').then(setServices, failed);
-  }, [token, failed]);
+    ownerApi<OwnerService[]>('GET', '/api/admin/services').then(setServices, failed);
+  }, [failed]);
   useEffect(load, [load]);
 
   const saved = (service: OwnerService, verb: string): void => {
@@ -44,7 +38,6 @@ export const ServicesPanel = ({
     if (!window.confirm(`Retire ${service.name}? Clients can no longer book it; existing bookings stand.`)) return;
     try {
       const reply = await ownerApi<{ service: OwnerService }>(
-        token,
         'POST',
         `/api/admin/services/${encodeURIComponent(service.id)}/retire`,
       );
@@ -58,13 +51,7 @@ export const ServicesPanel = ({
     <div className="layout">
       <section className="panel" aria-labelledby="services-heading">
         <h2 id="services-heading">Services</h2>
-        <div aria-live="polite">
-          {notice && (
-            <p className="notice" data-kind={notice.kind} role={notice.kind === 'error' ? 'alert' : 'status'}>
-              {notice.text}
-            </p>
-          )}
-        </div>
+        <Notice notice={notice} />
         {services === undefined ? (
           <p className="empty">Loading…</p>
         ) : services.length === 0 ? (
@@ -75,7 +62,6 @@ export const ServicesPanel = ({
               <li key={service.id} data-service-id={service.id} data-active={service.active}>
                 {editing === service.id ? (
                   <ServiceForm
-                    token={token}
                     salon={salon}
                     service={service}
                     onSaved={(s) => saved(s, 'saved')}
@@ -94,7 +80,7 @@ export const ServicesPanel = ({
         )}
       </section>
       <aside className="panel">
-        <ServiceForm token={token} salon={salon} onSaved={(s) => saved(s, 'added to the menu')} />
+        <ServiceForm salon={salon} onSaved={(s) => saved(s, 'added to the menu')} />
       </aside>
     </div>
   );
@@ -109,24 +95,26 @@ const ServiceRow = ({
   onEdit: () => void;
   onRetire: () => void;
 }) => (
-  <div className="menu-row">
-    <div>
-      <strong>{service.name}</strong>
-      {!service.active && <span className="tag">retired</span>}
-      <div className="sub">
+  <MenuRow
+    title={service.name}
+    tags={!service.active && <span className="tag">retired</span>}
+    sub={
+      <>
         {durationText(service.duration_minutes)}
         {service.price && ` · ${service.price}`} · {service.stylists.join(', ') || 'no stylist'}
-      </div>
-    </div>
+      </>
+    }
+  >
+    {/* A retired service is kept for the bookings that name it: nothing left to do to it. */}
     {service.active && (
-      <div className="actions">
+      <>
         <button type="button" className="btn quiet" onClick={onEdit} aria-label={`Change ${service.name}`}>
           Change
         </button>
         <button type="button" className="btn danger" onClick={onRetire} aria-label={`Retire ${service.name}`}>
           Retire
         </button>
-      </div>
+      </>
     )}
-  </div>
+  </MenuRow>
 );

@@ -9,7 +9,6 @@ import { type HistoryEvent, type OwnerSlot, ownerApi } from './ownerApi.ts';
 // between its opening and now (by replaying its events). A slot of a longer appointment
 // links to its sibling slots, whose histories tell the same story.
 
-const WHO: Record<string, string> = { client: 'a client', owner: 'the owner', system: 'the system' };
 const WHAT: Record<string, string> = {
   TimeslotOpened: 'Opened',
   TimeslotReserved: 'Held',
@@ -21,6 +20,22 @@ const WHAT: Record<string, string> = {
   TimeslotReopened: 'Reopened',
   BookingMovedOut: 'Booking moved away',
   BookingMovedIn: 'Booking moved here',
+};
+
+/**
+ * Who caused an event: "a client", "the salon (API)" (the API token), a staff member by name
+ * ("Ben"; a booking they cancelled or moved reads "the salon (Anna)"), or "the system".
+ */
+export const whoText = (event: Pick<HistoryEvent, 'type' | 'who'>): string => {
+  const { who } = event;
+  if (who.kind === 'client') return 'a client';
+  if (who.kind === 'owner') return 'the salon (API)';
+  if (who.kind === 'system') return 'the system';
+  if (who.kind === 'staff') {
+    const name = who.name?.trim() || 'a member of staff';
+    return event.type.startsWith('Booking') ? `the salon (${name})` : name;
+  }
+  return who.kind;
 };
 
 /** "booking HF-7K2P-9QXD" or "hold 3f2a9c1e": a hold's id is a UUID, its start is enough to tell. */
@@ -39,8 +54,8 @@ const timeWithSeconds = (iso: string, zone: string): string =>
   }).format(new Date(iso));
 
 export const SlotDetail = ({
-  token,
   salon,
+  staffOnly = false,
   slot,
   appointment,
   onSelect,
@@ -50,8 +65,9 @@ export const SlotDetail = ({
   onCancelBooking,
   onUnauthorised = () => undefined,
 }: {
-  token: string;
   salon: Salon;
+  /** A stylist's view: no messages (those are the owner's). */
+  staffOnly?: boolean;
   slot: OwnerSlot;
   /** Every slot of the appointment this slot is part of, in time order (itself alone if none). */
   appointment: OwnerSlot[];
@@ -60,7 +76,7 @@ export const SlotDetail = ({
   onClose: () => void;
   onReopen: () => void;
   onCancelBooking: (reference: string) => void;
-  /** Called when the owner's token is refused (messages are fetched here). */
+  /** Called when the session is refused (messages are fetched here). */
   onUnauthorised?: () => void;
 }) => {
   const zone = salon.time_zone;
@@ -71,11 +87,11 @@ export const SlotDetail = ({
   // Refetched whenever the slot changes (its version) or the log moves on (position).
   // biome-ignore lint/correctness/useExhaustiveDependencies: version and position are refetch triggers
   useEffect(() => {
-    ownerApi<{ events: HistoryEvent[] }>(token, 'GET', `/api/admin/timeslots/${slot.id}/history`).then(
+    ownerApi<{ events: HistoryEvent[] }>('GET', `/api/admin/timeslots/${slot.id}/history`).then(
       (reply) => setEvents(reply.events),
       () => setEvents([]),
     );
-  }, [token, slot.id, slot.version, position]);
+  }, [slot.id, slot.version, position]);
 
   const range = useMemo(() => {
     const first = events[0] ? Date.parse(events[0].at) : Date.now();
@@ -87,13 +103,12 @@ export const SlotDetail = ({
     if (at === undefined) return;
     const timer = setTimeout(() => {
       ownerApi<{ at: string; timeslot: OwnerSlot | null }>(
-        token,
         'GET',
         `/api/admin/timeslots/${slot.id}/state?at=${encodeURIComponent(new Date(at).toISOString())}`,
       ).then(setPast, () => setPast(undefined));
     }, 150);
     return () => clearTimeout(timer);
-  }, [at, token, slot.id]);
+  }, [at, slot.id]);
 
   return (
     <section className="panel" aria-labelledby="detail-heading">
@@ -154,9 +169,8 @@ export const SlotDetail = ({
         )}
       </div>
 
-      {slot.booking && (
+      {slot.booking && !staffOnly && (
         <Messages
-          token={token}
           zone={salon.time_zone}
           query={`booking=${encodeURIComponent(slot.booking.reference)}`}
           title="Messages for this booking"
@@ -168,7 +182,7 @@ export const SlotDetail = ({
       <ol className="timeline" aria-label="Slot history" data-testid="history">
         {events.map((e) => (
           <li key={e.revision}>
-            <strong>{WHAT[e.type] ?? e.type}</strong> by {WHO[e.who.kind] ?? e.who.kind}
+            <strong>{WHAT[e.type] ?? e.type}</strong> by {whoText(e)}
             {typeof e.data.reason === 'string' && ` (${e.data.reason})`}
             {e.appointment && (
               <span className="appt" data-appointment={e.appointment}>

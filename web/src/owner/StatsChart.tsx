@@ -6,21 +6,30 @@ import { ownerApi, type Stats } from './ownerApi.ts';
 
 const COLOURS = { booked: '#2f5d52', reserved: '#c9835b', closed: '#9a9a9a', cancelled: '#e0a96d', expired: '#b3541e' };
 
-export const StatsChart = ({ token, date, position }: { token: string; date: string; position: number }) => {
+export const StatsChart = ({
+  date,
+  position,
+  own = false,
+}: {
+  date: string;
+  position: number;
+  /** A stylist's own column only (the server confines their stats to it). */
+  own?: boolean;
+}) => {
   const [stats, setStats] = useState<Stats>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new log position is the refetch trigger
   useEffect(() => {
     const timer = setTimeout(() => {
-      ownerApi<Stats>(token, 'GET', `/api/admin/stats?date=${date}`).then(setStats, () => undefined);
+      ownerApi<Stats>('GET', `/api/admin/stats?date=${date}`).then(setStats, () => undefined);
     }, 300);
     return () => clearTimeout(timer);
-  }, [token, date, position]);
+  }, [date, position]);
   if (stats === undefined || stats.slots === 0) return null;
   const holds = stats.holds.booked + stats.holds.cancelled + stats.holds.expired;
   const pct = (n: number, of: number) => (of === 0 ? 0 : (n / of) * 100);
   return (
     <section className="panel" aria-labelledby="stats-heading">
-      <h2 id="stats-heading">The day at a glance</h2>
+      <h2 id="stats-heading">{own ? 'Your day at a glance' : 'The day at a glance'}</h2>
       <div className="chart" role="img" aria-label={`${stats.status.booked} of ${stats.slots} slots booked`}>
         {stats.stylists.map((s) => (
           <div className="row" key={s.stylist}>

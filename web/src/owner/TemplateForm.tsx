@@ -1,6 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import type { ApiFailure, Salon } from '../shared/api.ts';
+import { Notice, type NoticeText } from './Notice.tsx';
 import { ownerApi } from './ownerApi.ts';
+import { TextField } from './TextField.tsx';
 
 // Open a schedule from a weekly template: hours per weekday in the salon's zone, slot
 // length, stylists, a date range. All or nothing: any refusal opens nothing.
@@ -22,13 +24,13 @@ const initialHours = (): Hours =>
     DAYS.map(([d]) => [d, { open: !['sun', 'mon'].includes(d), from: '09:00', to: d === 'sat' ? '16:00' : '17:00' }]),
   ) as Hours;
 
-export const TemplateForm = ({ token, salon }: { token: string; salon: Salon }) => {
+export const TemplateForm = ({ salon }: { salon: Salon }) => {
   const [hours, setHours] = useState<Hours>(initialHours);
   const [minutes, setMinutes] = useState(60);
   const [stylists, setStylists] = useState(salon.stylists.join(', '));
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [result, setResult] = useState<{ kind: 'ok' | 'error'; text: string }>();
+  const [result, setResult] = useState<NoticeText>();
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -45,7 +47,7 @@ export const TemplateForm = ({ token, salon }: { token: string; salon: Salon }) 
       to,
     };
     try {
-      const reply = await ownerApi<{ opened: number; existing: number }>(token, 'POST', '/api/admin/timeslots', {
+      const reply = await ownerApi<{ opened: number; existing: number }>('POST', '/api/admin/timeslots', {
         template,
       });
       setResult({ kind: 'ok', text: `Opened ${reply.opened} slots (${reply.existing} were already open).` });
@@ -96,36 +98,19 @@ export const TemplateForm = ({ token, salon }: { token: string; salon: Salon }) 
             ))}
           </tbody>
         </table>
-        <div className="field">
-          <label htmlFor="minutes">Slot length (minutes)</label>
-          <input
-            id="minutes"
-            type="number"
-            min={5}
-            max={720}
-            value={minutes}
-            onChange={(e) => setMinutes(Number(e.target.value))}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="stylists">Stylists (comma-separated)</label>
-          <input id="stylists" value={stylists} onChange={(e) => setStylists(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="from">From</label>
-          <input id="from" type="date" required value={from} onChange={(e) => setFrom(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="to">To (inclusive)</label>
-          <input id="to" type="date" required value={to} onChange={(e) => setTo(e.target.value)} />
-        </div>
-        <div aria-live="polite">
-          {result && (
-            <p className="notice" data-kind={result.kind} role={result.kind === 'error' ? 'alert' : 'status'}>
-              {result.text}
-            </p>
-          )}
-        </div>
+        <TextField
+          id="minutes"
+          label="Slot length (minutes)"
+          type="number"
+          min={5}
+          max={720}
+          value={minutes}
+          onChange={(v) => setMinutes(Number(v))}
+        />
+        <TextField id="stylists" label="Stylists (comma-separated)" value={stylists} onChange={setStylists} />
+        <TextField id="from" label="From" type="date" required value={from} onChange={setFrom} />
+        <TextField id="to" label="To (inclusive)" type="date" required value={to} onChange={setTo} />
+        <Notice notice={result} />
         <div className="actions">
           <button type="submit" className="btn primary">
             Open slots

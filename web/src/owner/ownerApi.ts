@@ -1,7 +1,6 @@
-import { api } from '../shared/api.ts';
+import { ApiFailure, api } from '../shared/api.ts';
 
-// The owner's calls carry the token as a bearer credential; it lives in sessionStorage,
-// so closing the tab signs out.
+// The console's calls: signed in by the staff session cookie, never a token in the page.
 
 export type OwnerSlot = {
   id: string;
@@ -47,7 +46,7 @@ export type HistoryEvent = {
   position: number;
   type: string;
   at: string;
-  who: { kind: string; id?: string; reason?: string };
+  who: { kind: string; id?: string; reason?: string; accountId?: string; name?: string; role?: string };
   request_id?: string;
   /** The hold id or booking reference this event belongs to. */
   appointment?: string;
@@ -75,16 +74,72 @@ export type Stats = {
   stylists: Array<{ stylist: string; slots: number; booked: number }>;
 };
 
-const TOKEN_KEY = 'holdfast-owner-token';
-export const savedToken = (): string | null => sessionStorage.getItem(TOKEN_KEY);
-export const saveToken = (token: string | null): void => {
-  if (token === null) sessionStorage.removeItem(TOKEN_KEY);
-  else sessionStorage.setItem(TOKEN_KEY, token);
+/** A staff account (GET /api/auth/me, /api/admin/staff). */
+export type Account = {
+  id: string;
+  email: string;
+  name: string;
+  role: 'owner' | 'stylist';
+  /** Their column in the schedule (stylists). */
+  stylist: string | null;
+  active: boolean;
+  created_at: string;
 };
 
-export const ownerApi = <T>(
-  token: string,
-  method: 'GET' | 'POST' | 'PATCH',
-  path: string,
-  body?: unknown,
-): Promise<T> => api<T>(method, path, body, { authorization: `Bearer ${token}` });
+/** Who is signed in to this browser, and until when. */
+export type Me = { account: Account; session: { id: string; expires_at: string } };
+
+/** An invite not yet used. */
+export type Invite = {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  stylist: string | null;
+  issued_at: string;
+  expires_at: string;
+};
+
+/** A console session signed in now. */
+export type StaffSession = {
+  id: string;
+  account_id: string;
+  name: string;
+  device: string | null;
+  started_at: string;
+  expires_at: string;
+  /** The session of this browser. */
+  current: boolean;
+};
+
+/** What time off (or reopening it) did. */
+export type TimeOffOutcome = {
+  message: string;
+  changed: string[];
+  unchanged: number;
+  booked: Array<{ id: string; reference: string; start_time: string }>;
+  failed: Array<{ id: string; error: string; message: string }>;
+};
+
+// Any call refused with 401 (the session ended: signed out elsewhere, revoked, run out)
+// sends the console back to its sign-in form, wherever it was made from.
+let unauthorised: () => void = () => undefined;
+export const onUnauthorised = (handler: () => void): (() => void) => {
+  unauthorised = handler;
+  return () => {
+    if (unauthorised === handler) unauthorised = () => undefined;
+  };
+};
+
+/**
+ * A console call. The session cookie (HttpOnly, set by the server at sign-in) rides along
+ * on every same-origin request; the page never sees it. A POST without a body sends `{}`.
+ */
+export const ownerApi = async <T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> => {
+  try {
+    return await api<T>(method, path, body ?? (method === 'GET' ? undefined : {}));
+  } catch (failure) {
+    if (failure instanceof ApiFailure && failure.status === 401) unauthorised();
+    throw failure;
+  }
+};

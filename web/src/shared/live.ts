@@ -10,10 +10,14 @@ export const useLive = (
   path: string | undefined,
   onMessage: (message: LiveMessage) => void,
   firstMessage?: unknown,
+  /** Told why the socket closed; returning true stops reconnecting (e.g. 4001: signed out). */
+  onClosed?: (code: number) => boolean | undefined,
 ): LiveStatus => {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const handler = useRef(onMessage);
   handler.current = onMessage;
+  const closed = useRef(onClosed);
+  closed.current = onClosed;
   const hello = JSON.stringify(firstMessage ?? null);
 
   useEffect(() => {
@@ -35,8 +39,12 @@ export const useLive = (
         if (message.type === 'snapshot') setStatus('live');
         handler.current(message);
       };
-      socket.onclose = () => {
+      socket.onclose = (event) => {
         if (stopped) return;
+        if (closed.current?.(event.code) === true) {
+          stopped = true;
+          return;
+        }
         setStatus('reconnecting');
         attempts += 1;
         retry = setTimeout(connect, Math.min(10_000, 250 * 2 ** attempts));
