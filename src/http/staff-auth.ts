@@ -14,12 +14,13 @@ import { bearerOf, type OwnerGuessLimit, tokenMatches } from './owner-auth.js';
 import type { OriginCheck } from './same-origin.js';
 
 // Who is calling an owner route: the API token (automation, acting as the salon), or a staff
-// member signed in to the console with their session cookie. Every /api/admin route says
+// member signed in to the console with their session cookie. An /api/admin route says
 // which it admits (`config.access`): `owner` (the token, or an account with the owner
 // role), or `staff` (any signed-in account; a stylist then sees and acts on their own column
 // only, which the route enforces with `columnOf`/`ensureColumn`). A route that does not say
-// cannot be registered. A cookie can be sent by another site's page, so state changes made
-// with one must carry our own Origin; the token is never ambient, so needs no such check.
+// is for owners: forgetting errs closed (and the route table test names every route). A
+// cookie can be sent by another site's page, so state changes made with one must carry our
+// own Origin; the token is never ambient, so needs no such check.
 
 export type Access = 'owner' | 'staff';
 export type Principal = { kind: 'token' } | { kind: 'staff'; account: Account; session: StaffSession; token: string };
