@@ -127,7 +127,7 @@ export const createAccounts = (deps: {
       if (deps.state().accounts.size > 0) throw new DomainError('already_set_up', 'the salon already has an owner');
       const email = typeof input.email === 'string' ? input.email : undefined;
       const name = typeof input.name === 'string' ? input.name : undefined;
-      const password = checkPasswordRules(input.password, { email, name });
+      const password = await checkPasswordRules(input.password, { email, name });
       const accountId = newId();
       const passwordHash = await hashPassword(password);
       const actor = { kind: 'staff' as const, accountId, name: String(name ?? '').trim(), role: 'owner' as const };
@@ -182,7 +182,7 @@ export const createAccounts = (deps: {
       }
       const existing = link.accountId === undefined ? undefined : deps.state().accounts.get(link.accountId);
       const person = link.invite ?? existing;
-      const checked = checkPasswordRules(password, { email: person?.email, name: person?.name });
+      const checked = await checkPasswordRules(password, { email: person?.email, name: person?.name });
       const passwordHash = await hashPassword(checked);
       const tokenHash = hashToken(token);
       const accountId = link.accountId ?? newId();
@@ -209,7 +209,7 @@ export const createAccounts = (deps: {
     async changePassword(session: StaffSession, next: unknown, meta: AccountsMeta): Promise<void> {
       const account = deps.state().accounts.get(session.accountId);
       if (account === undefined) throw new DomainError('account_not_found', 'no such account');
-      const passwordHash = await hashPassword(checkPasswordRules(next, account));
+      const passwordHash = await hashPassword(await checkPasswordRules(next, account));
       await run(
         { type: 'changePassword', accountId: account.accountId, passwordHash, keptSessionId: session.sessionId },
         meta,

@@ -1,5 +1,4 @@
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 import { DomainError } from '../../machines/index.js';
 import { EngineError } from '../engine/errors.js';
 
@@ -64,12 +63,14 @@ export const spendAsMuchAsAVerification = async (password: string): Promise<void
   await passwordMatches(DECOY, password);
 };
 
-// The most common passwords (the zxcvbn-ts list, ~49,000): loaded on the first check, not at
-// start, since most starts never set a password.
-let common: Set<string> | undefined;
-const isCommon = (password: string): boolean => {
-  common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
-  return common.has(password.toLowerCase());
+// The most common passwords (the zxcvbn-ts list, ~49,000): imported on the first check, not
+// at start (the module alone takes ~70 ms to load), since most starts never set a password.
+let common: Promise<Set<string>> | undefined;
+const isCommon = async (password: string): Promise<boolean> => {
+  common ??= import('@zxcvbn-ts/language-common').then(
+    ({ dictionary }) => new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase())),
+  );
+  return (await common).has(password.toLowerCase());
 };
 
 const weak = (message: string): never => {
@@ -77,15 +78,15 @@ const weak = (message: string): never => {
 };
 
 /** Refuses a password that is too short, too long, common, or the person's own email or name. */
-export const checkPasswordRules = (
+export const checkPasswordRules = async (
   password: unknown,
   person: { email?: string | undefined; name?: string | undefined } = {},
-): string => {
+): Promise<string> => {
   if (typeof password !== 'string') return weak('the password must be text');
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) return weak(`use at least ${MIN_PASSWORD_LENGTH} characters`);
   if (length > MAX_PASSWORD_LENGTH) return weak(`use at most ${MAX_PASSWORD_LENGTH} characters`);
-  if (isCommon(password)) return weak('that password is one of the most common ones; choose another');
+  if (await isCommon(password)) return weak('that password is one of the most common ones; choose another');
   if (new Set(password).size < 4) return weak('use more than a few different characters');
   const lower = password.toLowerCase();
   const own = [person.email, person.email?.split('@')[0], person.name].filter(

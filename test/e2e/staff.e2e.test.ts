@@ -121,6 +121,14 @@ describe.skipIf(missing)('staff accounts in a real browser', () => {
     const pending = owner.getByRole('list', { name: 'Pending invites' });
     await expect.poll(async () => pending.textContent()).toContain(STYLIST.email);
 
+    // Opened in the owner's own browser, the link warns before it would sign the owner out.
+    const peek = await owner.context().newPage();
+    await peek.goto(inviteLink);
+    const warning = peek.getByTestId('someone-signed-in');
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain(`signs ${STYLIST.name} in here instead`);
+    await peek.close();
+
     // The stylist, on their phone (in another zone), opens the invite and chooses a password.
     const ben = await newPage(PHONE, { timezoneId: 'Asia/Tokyo' });
     await ben.goto(inviteLink);

@@ -6,11 +6,12 @@ import WebSocket from 'ws';
 import { type AppRig, appRig, OWNER_TOKEN, slotIdAt } from '../support/app-harness.js';
 import { connectLive } from '../support/ws-client.js';
 
-// Hostile input, generated: on every route, bad ids, path tricks, malformed / huge /
-// deeply nested / unicode JSON, wrong types, missing fields, odd media types, forged and
-// garbled cookies, wrong owner tokens; and garbage WebSocket frames. Whatever arrives:
-// never a 5xx, never a change to the log, never another client's data. FUZZ_RUNS sets the
-// number of cases per property (default 300); a failure prints its seed and shrunk case.
+// Hostile input, generated: on every route (the sign-in routes too), bad ids, path tricks,
+// malformed / huge / deeply nested / unicode JSON, wrong types, missing fields, odd media
+// types, forged and garbled cookies (client and console sessions), wrong owner tokens; and
+// garbage WebSocket frames. Whatever arrives: never a 5xx, never a change to the log, never
+// another client's data. FUZZ_RUNS sets the number of cases per property (default 300); a
+// failure prints its seed and shrunk case.
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const MARKER = { name: 'Victoria Marker-Private', phone: '+44 7700 900999', email: 'victoria@private.example' };
@@ -110,6 +111,8 @@ const cookie = () =>
     fc.constant(undefined),
     fc.string({ maxLength: 100 }),
     fc.string({ maxLength: 60 }).map((v) => `hf_session=${v}`),
+    fc.string({ maxLength: 120 }).map((v) => `hf_staff=${v}`), // a console session that is none
+    fc.string({ maxLength: 120 }).map((v) => `hf_device=${v}; hf_staff=${v}`),
     fc.string({ maxLength: 8 }).map((v) => `${victimCookie}${v}`), // the victim's cookie, tampered
     fc.constant(victimCookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))),
   );
@@ -152,6 +155,23 @@ const ROUTES = [
   '/api/admin/bookings/:id/cancel',
   '/api/admin/holds',
   '/api/admin/stats',
+  '/api/admin/time-off',
+  '/api/admin/time-off/reopen',
+  '/api/admin/staff',
+  '/api/admin/staff/:id',
+  '/api/admin/staff/invites',
+  '/api/admin/staff/invites/:id/withdraw',
+  '/api/admin/staff/:id/deactivate',
+  '/api/admin/staff/:id/reset-link',
+  '/api/admin/staff/history',
+  '/api/admin/sessions',
+  '/api/admin/sessions/:id/revoke',
+  '/api/auth/setup',
+  '/api/auth/login',
+  '/api/auth/logout',
+  '/api/auth/me',
+  '/api/auth/password',
+  '/api/auth/link',
   '/healthz',
   '/readyz',
   '/manage/:id',

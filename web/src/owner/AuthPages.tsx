@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { type ApiFailure, api } from '../shared/api.ts';
 import { longDateTime } from '../shared/time.ts';
 import { Notice, type NoticeText, PASSWORD_HINT } from './Notice.tsx';
-import type { Account } from './ownerApi.ts';
+import type { Account, Me } from './ownerApi.ts';
 import { TextField } from './TextField.tsx';
 
 // The ways into the console: signing in with email and password; the first owner's setup
@@ -206,6 +206,9 @@ export const LinkPage = ({
   const [password, setPassword] = useState('');
   const [notice, setNotice] = useState<NoticeText>();
   const [busy, setBusy] = useState(false);
+  // Someone already signed in on this browser (the owner opening a link meant for a new
+  // stylist, say) would be signed out by setting this password: they are told first.
+  const [signedInAs, setSignedInAs] = useState<Account>();
 
   useEffect(() => {
     if (token === '') {
@@ -213,6 +216,10 @@ export const LinkPage = ({
       return;
     }
     api<LinkInfo>('GET', `/api/auth/link?token=${encodeURIComponent(token)}`).then(setInfo, () => setInfo(null));
+    api<Me>('GET', '/api/auth/me').then(
+      (me) => setSignedInAs(me.account),
+      () => setSignedInAs(undefined),
+    );
   }, [token]);
 
   const submit = async (event: FormEvent): Promise<void> => {
@@ -262,6 +269,12 @@ export const LinkPage = ({
             For {info.name} ({info.email}). Every other session of yours is signed out once it is set.
           </p>
         </>
+      )}
+      {signedInAs !== undefined && signedInAs.email !== info.email && (
+        <p className="notice" data-testid="someone-signed-in">
+          {signedInAs.name} is signed in on this browser. Setting this password signs {info.name} in here instead: if
+          this link is for someone else, send it to them rather than using it yourself.
+        </p>
       )}
       <form onSubmit={(e) => void submit(e)}>
         {/* For password managers: the account this password belongs to. */}
