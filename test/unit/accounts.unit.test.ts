@@ -64,33 +64,11 @@ describe('accounts decider', () => {
   it('an invite is used once, not after it runs out, and never for a taken email or column', () => {
     const state = salon();
     inviteBen(state);
-    expect(
-      refusal(state, {
-        type: 'invite',
-        linkId: 'l2',
-        tokenHash: 't2',
-        expiresAt: T0 + HOUR,
-        invite: { email: 'L1@salon.example', name: 'B', role: 'owner' },
-      }),
-    ).toBe('email_taken');
-    expect(
-      refusal(state, {
-        type: 'invite',
-        linkId: 'l2',
-        tokenHash: 't2',
-        expiresAt: T0 + HOUR,
-        invite: { email: 'b2@salon.example', name: 'B', role: 'stylist', stylist: ' BEN ' },
-      }),
-    ).toBe('stylist_taken');
-    expect(
-      refusal(state, {
-        type: 'invite',
-        linkId: 'l2',
-        tokenHash: 't2',
-        expiresAt: T0 + HOUR,
-        invite: { email: 'b2@salon.example', name: 'B', role: 'stylist' },
-      }),
-    ).toBe('invalid_account');
+    const inviting = (invite: Extract<AccountCommand, { type: 'invite' }>['invite']) =>
+      refusal(state, { type: 'invite', linkId: 'l2', tokenHash: 't2', expiresAt: T0 + HOUR, invite });
+    expect(inviting({ email: 'L1@salon.example', name: 'B', role: 'owner' })).toBe('email_taken');
+    expect(inviting({ email: 'b2@salon.example', name: 'B', role: 'stylist', stylist: ' BEN ' })).toBe('stylist_taken');
+    expect(inviting({ email: 'b2@salon.example', name: 'B', role: 'stylist' })).toBe('invalid_account');
     expect(
       refusal(state, { type: 'acceptInvite', tokenHash: 't1', accountId: 'ben', passwordHash: 'h1' }, T0 + 73 * HOUR),
     ).toBe('link_invalid');
@@ -192,7 +170,8 @@ describe('hashing under a flood', () => {
     });
     await Promise.all(flood);
     expect(await known).toBe(true);
-    expect(finished.indexOf('known')).toBeLessThanOrEqual(2); // behind the two already running at most
+    // Behind the two already running and, at most, the one that started beside it (not 12th).
+    expect(finished.indexOf('known')).toBeLessThanOrEqual(3);
   });
 });
 
