@@ -1,4 +1,12 @@
-import { type AccountEvent, type AccountsState, type InviteFor, ROLES, type Role, usableLink } from './accounts.js';
+import {
+  type AccountEvent,
+  type AccountsState,
+  type InviteFor,
+  openInvites,
+  ROLES,
+  type Role,
+  usableLink,
+} from './accounts.js';
 import { DomainError } from './errors.js';
 import { labelText } from './plain-text.js';
 import { stylistSlug } from './slot-id.js';
@@ -33,6 +41,9 @@ const invalid = (message: string): never => {
 
 const text = (value: unknown, field: string, max: number): string => labelText(value, field, max, invalid);
 
+/** A person's name as an account keeps it (callers that name someone before deciding use it too). */
+export const personName = (value: unknown): string => text(value, 'name', 60);
+
 // Enough to catch a typo, not a full RFC 5322 parser: one @, a dot in the domain, no spaces.
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 const email = (value: unknown): string => {
@@ -51,11 +62,8 @@ const stylistName = (value: unknown): string => {
 const liveOwners = (state: AccountsState): number =>
   [...state.accounts.values()].filter((a) => a.active && a.role === 'owner').length;
 
-/** Invites not yet used, withdrawn or run out. */
 const pendingInvites = (state: AccountsState, now: number): InviteFor[] =>
-  [...state.links.values()].flatMap((l) =>
-    l.purpose === 'invite' && l.invite !== undefined && l.spentAt === undefined && l.expiresAt > now ? [l.invite] : [],
-  );
+  openInvites(state, now).flatMap((l) => (l.invite === undefined ? [] : [l.invite]));
 
 /** One account (or pending invite) per email, and one active account per stylist column. */
 const ensureFree = (
@@ -79,7 +87,7 @@ const ensureFree = (
 };
 
 const inviteFor = (input: Extract<AccountCommand, { type: 'invite' }>['invite']): InviteFor => {
-  const who = { email: email(input.email), name: text(input.name, 'name', 60), role: role(input.role) };
+  const who = { email: email(input.email), name: personName(input.name), role: role(input.role) };
   if (who.role === 'owner') return who;
   if (input.stylist === undefined) return invalid('a stylist needs the stylist name their column has in the schedule');
   return { ...who, stylist: stylistName(input.stylist) };
@@ -91,7 +99,8 @@ const accountOf = (state: AccountsState, accountId: string) => {
   return account;
 };
 
-const linkGone = (): never => {
+/** Refuses a link that was used, withdrawn or ran out (or never was). */
+export const linkGone = (): never => {
   throw new DomainError('link_invalid', 'this link has been used, withdrawn or has run out; ask for a new one');
 };
 
@@ -100,7 +109,7 @@ export const decideAccounts = (state: AccountsState, command: AccountCommand, no
   switch (command.type) {
     case 'setUp': {
       if (state.accounts.size > 0) throw new DomainError('already_set_up', 'the salon already has an owner');
-      const data = { email: email(command.email), name: text(command.name, 'name', 60), role: 'owner' as const };
+      const data = { email: email(command.email), name: personName(command.name), role: 'owner' as const };
       const { accountId, passwordHash } = command;
       return [{ type: 'AccountCreated', data: { ...data, accountId, passwordHash, createdAt: at } }];
     }
@@ -162,7 +171,7 @@ export const decideAccounts = (state: AccountsState, command: AccountCommand, no
     }
     case 'changeAccount': {
       const account = accountOf(state, command.accountId);
-      const name = command.name === undefined ? undefined : text(command.name, 'name', 60);
+      const name = command.name === undefined ? undefined : personName(command.name);
       const newRole = command.role === undefined ? undefined : role(command.role);
       const finalRole = newRole ?? account.role;
       let stylist: string | null | undefined; // undefined: unchanged

@@ -1,3 +1,5 @@
+import type { Actor } from './events.js';
+
 // The salon's staff: accounts, the one-time links that create them or reset a password, and
 // console sessions, all facts in one stream of their own (`accounts`), folded here. The
 // stream is small (people, sign-ins), so a command decides on the whole of it, like the
@@ -265,14 +267,32 @@ export const copyAccountsState = (state: AccountsState): AccountsState => ({
   revision: state.revision,
 });
 
-/** The live session a cookie's token hash names, if it has not ended or run out. */
+/** A session that opens the console now: not ended, not run out, its account active. */
+const isLive = (state: AccountsState, session: StaffSession, now: number): boolean =>
+  session.expiresAt > now && state.accounts.get(session.accountId)?.active === true;
+
+/** The live session a cookie's token hash names, if any. */
 export const sessionOf = (state: AccountsState, tokenHash: string, now: number): StaffSession | undefined => {
   const sessionId = state.sessionByToken.get(tokenHash);
   const session = sessionId === undefined ? undefined : state.sessions.get(sessionId);
-  if (session === undefined || session.expiresAt <= now) return undefined;
-  const account = state.accounts.get(session.accountId);
-  return account?.active === true ? session : undefined;
+  return session !== undefined && isLive(state, session, now) ? session : undefined;
 };
+
+/** Every session that opens the console now, in the order started. */
+export const liveSessions = (state: AccountsState, now: number): StaffSession[] =>
+  [...state.sessions.values()].filter((s) => isLive(state, s, now));
+
+/** Invites not yet used, withdrawn or run out. */
+export const openInvites = (state: AccountsState, now: number): AccessLink[] =>
+  [...state.links.values()].filter((l) => l.purpose === 'invite' && l.spentAt === undefined && l.expiresAt > now);
+
+/** Who the audit names for what an account does, as it is named now. */
+export const staffActor = (account: Pick<Account, 'accountId' | 'name' | 'role'>): Actor => ({
+  kind: 'staff',
+  accountId: account.accountId,
+  name: account.name,
+  role: account.role,
+});
 
 /** An account by email, whatever its case. */
 export const accountByEmail = (state: AccountsState, email: string): Account | undefined => {

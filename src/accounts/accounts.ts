@@ -12,7 +12,10 @@ import {
   EVENT_SCHEMA_VERSION,
   type EventMetadata,
   evolveAccounts,
+  linkGone,
+  personName,
   type StaffSession,
+  staffActor,
   toAccountEvent,
   usableLink,
 } from '../../machines/index.js';
@@ -130,7 +133,7 @@ export const createAccounts = (deps: {
       const password = await checkPasswordRules(input.password, { email, name });
       const accountId = newId();
       const passwordHash = await hashPassword(password);
-      const actor = { kind: 'staff' as const, accountId, name: String(name ?? '').trim(), role: 'owner' as const };
+      const actor = staffActor({ accountId, name: personName(input.name), role: 'owner' });
       const state = await run(
         { type: 'setUp', accountId, email: input.email, name: input.name, passwordHash },
         { actor, ...meta },
@@ -138,12 +141,19 @@ export const createAccounts = (deps: {
       return accountIn(state, accountId);
     },
 
+    /** The account an email names, whatever its case (for `checkCredentials`). */
+    byEmail: (email: string): Account | undefined => accountByEmail(deps.state(), email),
+
     /**
-     * The active account these credentials open, or undefined (taking as long either way).
-     * `known`: from a browser that signed in to this account before (checked first when busy).
+     * `account` if it is active and `password` is its own, else undefined (taking as long
+     * either way, also for an email with no account). `known`: from a browser that signed in
+     * to this account before (checked first when busy).
      */
-    async checkCredentials(email: string, password: string, known = false): Promise<Account | undefined> {
-      const account = accountByEmail(deps.state(), email);
+    async checkCredentials(
+      account: Account | undefined,
+      password: string,
+      known = false,
+    ): Promise<Account | undefined> {
       if (account === undefined || !account.active || password.length > 1_000) {
         await spendAsMuchAsAVerification(password.slice(0, 1_000));
         return undefined;
@@ -176,22 +186,14 @@ export const createAccounts = (deps: {
 
     /** Uses an invite (a new account) or a reset link (a new password), then signs in. */
     async acceptLink(token: string, password: unknown, device: string | undefined, meta: { requestId?: string }) {
-      const link = usableLink(deps.state(), hashToken(token), clock.now());
-      if (link === undefined) {
-        throw new DomainError('link_invalid', 'this link has been used, withdrawn or has run out; ask for a new one');
-      }
+      const link = usableLink(deps.state(), hashToken(token), clock.now()) ?? linkGone();
       const existing = link.accountId === undefined ? undefined : deps.state().accounts.get(link.accountId);
       const person = link.invite ?? existing;
       const checked = await checkPasswordRules(password, { email: person?.email, name: person?.name });
       const passwordHash = await hashPassword(checked);
       const tokenHash = hashToken(token);
       const accountId = link.accountId ?? newId();
-      const actorOf = (account: Pick<Account, 'name' | 'role'>) => ({
-        kind: 'staff' as const,
-        accountId,
-        name: account.name,
-        role: account.role,
-      });
+      const actorOf = (person: Pick<Account, 'name' | 'role'>) => staffActor({ ...person, accountId });
       if (link.purpose === 'invite' && link.invite !== undefined) {
         await run(
           { type: 'acceptInvite', tokenHash, accountId, passwordHash },

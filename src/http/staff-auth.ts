@@ -5,6 +5,7 @@ import {
   type Actor,
   type StaffSession,
   sessionOf,
+  staffActor,
   stylistSlug,
 } from '../../machines/index.js';
 import { hashToken } from '../accounts/tokens.js';
@@ -70,27 +71,29 @@ export const clearStaffCookie = (reply: FastifyReply, request: FastifyRequest) =
   });
 
 /** Who the audit names for what this request causes. */
-export const actorOf = (request: FastifyRequest): Actor => {
-  const { principal } = request;
-  if (principal.kind === 'token') return { kind: 'owner' };
-  const { account } = principal;
-  return { kind: 'staff', accountId: account.accountId, name: account.name, role: account.role };
-};
+export const actorOf = (request: FastifyRequest): Actor =>
+  request.principal.kind === 'token' ? { kind: 'owner' } : staffActor(request.principal.account);
 
-/** The stylist column a request is confined to (a stylist's own), or undefined for the salon's owners. */
-export const columnOf = (request: FastifyRequest): string | undefined => {
-  const { principal } = request;
-  return principal.kind === 'staff' && principal.account.role === 'stylist'
-    ? (principal.account.stylist ?? '\u0000none')
+/** The column an account is confined to: a stylist's own (one matching no stylist if unset), none for an owner. */
+export const columnOfAccount = (account: Account): string | undefined =>
+  account.role === 'stylist' ? (account.stylist ?? '\u0000none') : undefined;
+
+/** Why `account` may not see `stylist`'s column, or undefined if it may. */
+export const columnRefusal = (account: Account | undefined, stylist: string): ApiError | undefined => {
+  const own = account === undefined ? undefined : columnOfAccount(account);
+  return own !== undefined && stylistSlug(own) !== stylistSlug(stylist)
+    ? new ApiError(403, 'not_your_column', "that is another stylist's column")
     : undefined;
 };
 
+/** The stylist column a request is confined to, or undefined for the salon's owners and the token. */
+export const columnOf = (request: FastifyRequest): string | undefined =>
+  request.principal.kind === 'staff' ? columnOfAccount(request.principal.account) : undefined;
+
 /** Refuses a stylist acting on another stylist's column. */
 export const ensureColumn = (request: FastifyRequest, stylist: string): void => {
-  const own = columnOf(request);
-  if (own !== undefined && stylistSlug(own) !== stylistSlug(stylist)) {
-    throw new ApiError(403, 'not_your_column', "that is another stylist's column");
-  }
+  const refusal = columnRefusal(request.principal.kind === 'staff' ? request.principal.account : undefined, stylist);
+  if (refusal !== undefined) throw refusal;
 };
 
 /** The stylist filter a stylist's read is held to: their own, whatever they asked for (asking for another is refused). */

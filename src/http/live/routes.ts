@@ -6,11 +6,12 @@ import type { SlotSummary } from '../../../projections/index.js';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { bearerOf, tokenMatches } from '../owner-auth.js';
-import { staffSessionOf } from '../staff-auth.js';
+import { columnRefusal, staffSessionOf } from '../staff-auth.js';
 import { ownerSlot, publicSlot } from '../views.js';
 import { type Allowance, createAllowance, MESSAGE_COST } from './allowance.js';
 import { createSnapshotTexts } from './snapshots.js';
 import { createSocketCap } from './socket-cap.js';
+import { type StaffSocket, staffSocketAllowed, staffSocketOf } from './staff-sockets.js';
 
 // Live slot changes over WebSocket. On connect: a snapshot with the log position it was
 // taken at; then one message per commit (`slot`, or `slots` when a commit changed several),
@@ -33,7 +34,7 @@ type Connection = {
   /** What it may still send us. */
   allowance: Allowance;
   /** The console session it was opened with, and what that person could see then. */
-  staff?: { sessionId: string; accountId: string; role: string; stylist: string | null };
+  staff?: StaffSocket;
 };
 
 export const CLOSE_TOO_SLOW = 4008;
@@ -141,24 +142,13 @@ export const liveRoutes =
         send(conn, text);
       }
     };
-    // A staff socket lives only as long as its session, and shows only what its account may
-    // see: once the session ends (signed out, revoked, a password changed, the account
-    // deactivated) or the account's role or column changes, the socket is closed.
-    // Also on every heartbeat, so a session that simply runs out closes its socket too.
+    // Staff sockets are checked on every accounts commit and every heartbeat (staff-sockets.ts).
     const recheckStaff = (): void => {
-      const state = engine.models.accounts;
       const now = clock.now();
       for (const conn of connections) {
-        if (conn.staff === undefined) continue;
-        const account = state.accounts.get(conn.staff.accountId);
-        const session = state.sessions.get(conn.staff.sessionId);
-        const still =
-          session !== undefined &&
-          session.expiresAt > now &&
-          account?.active === true &&
-          account.role === conn.staff.role &&
-          account.stylist === conn.staff.stylist;
-        if (!still) drop(conn, CLOSE_UNAUTHORISED, 'signed out');
+        if (conn.staff !== undefined && !staffSocketAllowed(conn.staff, engine.models.accounts, now)) {
+          drop(conn, CLOSE_UNAUTHORISED, 'signed out');
+        }
       }
     };
     const unsubscribe = engine.onCommitted((commit) => {
@@ -274,9 +264,9 @@ export const liveRoutes =
 
     const connection = (socket: WebSocket, request: FastifyRequest, owner: boolean): Connection => {
       const query = stringQuery(request);
-      const staff = owner ? staffSessionOf(request, engine.models.accounts, clock.now()) : undefined;
+      const signedIn = owner ? staffSocketOf(request, engine.models.accounts, clock.now()) : undefined;
       // A stylist's socket carries their own column, whatever it asked for.
-      const column = staff?.account.role === 'stylist' ? (staff.account.stylist ?? '\u0000none') : undefined;
+      const column = signedIn?.column;
       const stylist = column ?? query.stylist;
       return {
         socket,
@@ -286,14 +276,7 @@ export const liveRoutes =
         query: column === undefined ? query : { ...query, stylist: column },
         stylist: stylist === undefined ? undefined : stylistSlug(stylist),
         allowance: createAllowance(settings.liveAllowance),
-        ...(staff !== undefined && {
-          staff: {
-            sessionId: staff.session.sessionId,
-            accountId: staff.account.accountId,
-            role: staff.account.role,
-            stylist: staff.account.stylist,
-          },
-        }),
+        ...(signedIn !== undefined && { staff: signedIn.staff }),
       };
     };
 
@@ -341,15 +324,11 @@ export const liveRoutes =
             await ctx.ownerGuesses.check(request);
           }
           // A stylist asking for another stylist's column is told so, not silently given their own.
-          const staff = staffSessionOf(request, engine.models.accounts, clock.now());
           const asked = stringQuery(request).stylist;
-          if (
-            presented === undefined &&
-            staff?.account.role === 'stylist' &&
-            asked !== undefined &&
-            stylistSlug(asked) !== stylistSlug(staff.account.stylist ?? '')
-          ) {
-            throw new ApiError(403, 'not_your_column', "that is another stylist's column");
+          if (presented === undefined && asked !== undefined) {
+            const account = staffSessionOf(request, engine.models.accounts, clock.now())?.account;
+            const refusal = columnRefusal(account, asked);
+            if (refusal !== undefined) throw refusal;
           }
         },
         ...(connectLimit && { config: connectLimit }),

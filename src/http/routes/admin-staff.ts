@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { metadataOf } from '../../../machines/index.js';
+import { liveSessions, metadataOf, openInvites } from '../../../machines/index.js';
 import { ApiError } from '../api-error.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
@@ -47,11 +47,8 @@ export const adminStaffRoutes =
         },
       },
       async () => {
-        const now = clock.now();
-        const pending = [...state().links.values()].filter(
-          (l) => l.purpose === 'invite' && l.spentAt === undefined && l.expiresAt > now,
-        );
-        return { accounts: [...state().accounts.values()].map(accountView), invites: pending.map(inviteView) };
+        const invites = openInvites(state(), clock.now()).map(inviteView);
+        return { accounts: [...state().accounts.values()].map(accountView), invites };
       },
     );
 
@@ -191,11 +188,8 @@ export const adminStaffRoutes =
         },
       },
       async (request) => {
-        const now = clock.now();
         const current = request.principal.kind === 'staff' ? request.principal.session.sessionId : undefined;
-        const live = [...state().sessions.values()].filter(
-          (s) => s.expiresAt > now && state().accounts.get(s.accountId)?.active === true,
-        );
+        const live = liveSessions(state(), clock.now());
         return { sessions: live.map((s) => sessionView(s, state().accounts.get(s.accountId), current)) };
       },
     );

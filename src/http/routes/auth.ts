@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type Account, type Actor, accountByEmail } from '../../../machines/index.js';
+import { type Account, linkGone, staffActor } from '../../../machines/index.js';
 import type { NewSession } from '../../accounts/accounts.js';
 import { setupTokenIsValid } from '../../accounts/setup-link.js';
 import type { SignInKey, SignInLimits } from '../../accounts/sign-in-limits.js';
@@ -25,13 +25,6 @@ const Email = Type.String({ minLength: 1, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 1_000 });
 const Token = Type.String({ minLength: 1, maxLength: 200 });
 const SignedIn = Type.Object({ account: AccountView });
-
-const staffActor = (account: Pick<Account, 'accountId' | 'name' | 'role'>): Actor => ({
-  kind: 'staff',
-  accountId: account.accountId,
-  name: account.name,
-  role: account.role,
-});
 
 export const authRoutes =
   (ctx: RouteContext & { signInLimits: SignInLimits }): FastifyPluginAsyncTypebox =>
@@ -87,7 +80,7 @@ export const authRoutes =
 
     /** Checks credentials under the limits; the account, or a 401/429. */
     const checked = async (request: FastifyRequest, email: string, password: string): Promise<Account> => {
-      const known = accountByEmail(engine.models.accounts, email);
+      const known = accounts.byEmail(email);
       const device = deviceOf(request, known?.accountId);
       const key: SignInKey = {
         account: email.trim().toLowerCase(),
@@ -98,7 +91,7 @@ export const authRoutes =
       if (wait > 0) throw tooSoon(wait);
       const done = ctx.signInLimits.begin(key);
       if (done === undefined) throw tooSoon(1_000); // a check for this pair or network is running
-      const account = await accounts.checkCredentials(email, password, device !== undefined).finally(done);
+      const account = await accounts.checkCredentials(known, password, device !== undefined).finally(done);
       if (account === undefined) {
         ctx.signInLimits.failed(key);
         throw wrongPassword();
@@ -257,13 +250,7 @@ export const authRoutes =
         const person =
           link?.invite ??
           (link?.accountId === undefined ? undefined : engine.models.accounts.accounts.get(link.accountId));
-        if (link === undefined || person === undefined) {
-          throw new ApiError(
-            410,
-            'link_invalid',
-            'this link has been used, withdrawn or has run out; ask for a new one',
-          );
-        }
+        if (link === undefined || person === undefined) return linkGone();
         return {
           purpose: link.purpose,
           email: person.email,
